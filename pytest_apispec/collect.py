@@ -1,0 +1,138 @@
+"""Collecting endpoint docs: one collector per file, one item per doc.
+
+The collector subclasses ``pytest.Module`` (with no Python module behind it, like pytest's own
+``DoctestTextfile``) so that module-scoped fixtures work for docs. The item subclasses
+``pytest.Function`` around a tiny function whose ``usefixtures`` mark names the doc's fixtures:
+public API only, and ``--setup-show``, the user's fixtures and setup errors all behave as for
+any test function.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+from pytest_apispec import fixtures, markers
+from pytest_apispec.model import Spec, SpecError
+from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
+from pytest_apispec.report import format_result
+from pytest_apispec.runner import DocRun
+from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
+
+SETTINGS = pytest.StashKey[ApiSettings]()
+
+
+class SpecFile(pytest.Module):
+    """An endpoint doc on disk (Markdown or text)."""
+
+    obj = None
+    spec: Spec | None = None
+    error: SpecError | None = None
+
+    def collect(self) -> list[pytest.Item]:
+        if self.error is not None or self.spec is None:
+            return [BrokenSpecItem.from_parent(self, name=self.path.stem)]
+        entry = fixtures.register_doc_fixtures(self, self.spec)
+        return [SpecItem.for_spec(self, self.spec, entry)]
+
+
+class SpecItem(pytest.Function):
+    """One endpoint doc: prerequisites in setup, the test request as the test."""
+
+    spec: Spec
+    entry_fixture: str
+
+    @classmethod
+    def for_spec(cls, parent: SpecFile, spec: Spec, entry: str) -> SpecItem:
+        def run_doc() -> None:  # pragma: no cover - never called, see runtest
+            """Runs the doc's Test Request."""
+
+        run_doc.pytestmark = [pytest.mark.usefixtures(*spec.fixtures, entry).mark]  # type: ignore[attr-defined]
+        item = cls.from_parent(parent, name=spec.name, callobj=run_doc)
+        item.spec = spec
+        item.entry_fixture = entry
+        item.extra_keyword_matches.update(
+            filter(None, [spec.endpoint, spec.test_request[0].path, spec.domain])
+        )
+        markers.apply(item, spec)
+        settings = item.config.stash[SETTINGS]
+        if spec.has_expected_outcome and settings.expected_outcome is ExpectedOutcomeMode.XFAIL:
+            reason = spec.expected_reason_of(spec.test_request[-1])
+            item.add_marker(pytest.mark.xfail(reason=reason, raises=ExpectedOutcomeReached))
+        item.user_properties.extend(_properties(spec, settings))
+        return item
+
+    def runtest(self) -> None:
+        run: DocRun = self.funcargs[self.entry_fixture]  # type: ignore[assignment]
+        mode = self.config.stash[SETTINGS].expected_outcome
+        for step in self.spec.test_request:
+            result = run.run_step(step)
+            if result.reached_expected_outcome:
+                if mode is ExpectedOutcomeMode.PASS:
+                    return
+                raise ExpectedOutcomeReached(result, self.spec.expected_reason_of(step))
+            if not result.ok:
+                raise StepFailed(result)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, self.spec.test_request_line - 1, self.name
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, ApiSpecFailure):
+            return describe_failure(self.config, excinfo.value, self.spec.description)
+        return super().repr_failure(excinfo)
+
+
+def describe_failure(config: pytest.Config, failure: ApiSpecFailure, description: str) -> str:
+    style = str(config.getoption("tbstyle", "auto"))
+    style = "long" if style in ("auto", "native", "long") else style
+    text = format_result(failure.result, style, description)
+    if isinstance(failure, ExpectedOutcomeReached):
+        return f"{failure} (the doc's expectedOutcome, reported as a failure because of --runxfail)\n{text}"
+    return text
+
+
+def _properties(spec: Spec, settings: ApiSettings) -> list[tuple[str, object]]:
+    properties: list[tuple[str, object]] = [("endpoint", spec.endpoint or spec.name)]
+    if spec.domain:
+        properties.append(("domain", spec.domain))
+    if spec.status:
+        properties.append(("status", spec.status))
+    for key, value in spec.provenance.items():
+        if key == "swagger" and settings.swagger_root:
+            value = str(Path(settings.swagger_root) / value)
+        properties.append((key, value))
+    return properties
+
+
+class BrokenSpecItem(pytest.Item):
+    """A doc that could not be parsed: one failing item, so every other doc still runs."""
+
+    def runtest(self) -> None:
+        parent = self.parent
+        assert isinstance(parent, SpecFile) and parent.error is not None
+        raise parent.error
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        error = self.parent.error if isinstance(self.parent, SpecFile) else None
+        line = (error.line or 1) - 1 if error else 0
+        return self.path, line, self.name
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, SpecError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+def make_collector(parent: pytest.Collector, file_path: Path, spec: Spec | None, error: SpecError | None) -> SpecFile:
+    collector = SpecFile.from_parent(parent, path=file_path)
+    collector.spec = spec
+    collector.error = error
+    return collector

@@ -1,0 +1,181 @@
+"""The parsed form of an endpoint doc: frozen, typed objects that remember their source lines.
+
+Nothing here imports pytest; the pytest layer turns these objects into items and fixtures.
+Values that come from YAML (params, headers, body, expectations) are deep-frozen: mappings
+become read-only ``MappingProxyType`` objects and lists become tuples, so a parsed spec can be
+shared between items and workers without anyone mutating it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class OnFail(enum.Enum):
+    """What a failing prerequisite does to its doc."""
+
+    ABORT = "abort"
+    SKIP = "skip"
+
+
+class Scope(enum.Enum):
+    """How widely the extracted values of a prerequisite are shared."""
+
+    FUNCTION = "function"
+    MODULE = "module"
+    SESSION = "session"
+
+
+class Section(enum.Enum):
+    """The runnable sections of a doc, in the order they run."""
+
+    PREREQUISITES = "Prerequisites"
+    TEST_REQUEST = "Test Request"
+    CLEANUP = "Cleanup"
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """What a step's response must satisfy.
+
+    An empty ``status`` accepts any 2xx status.
+    """
+
+    status: tuple[int, ...] = ()
+    json: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+    def accepts_status(self, status: int) -> bool:
+        if self.status:
+            return status in self.status
+        return 200 <= status < 300
+
+    def describe_status(self) -> str:
+        if not self.status:
+            return "any 2xx"
+        return " or ".join(str(code) for code in self.status)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One HTTP request of a doc, with its source line (1-based)."""
+
+    id: str
+    line: int
+    section: Section
+    method: str
+    path: str
+    description: str = ""
+    token: str | None = None
+    use_fallback: bool | None = None
+    params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    body: Any = None
+    extract: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    expect: Expectation = field(default_factory=Expectation)
+    on_fail: OnFail = OnFail.ABORT
+    skip_reason: str | None = None
+    success_status: int | None = None
+    success_reason: str | None = None
+    scope: Scope = Scope.FUNCTION
+    retries: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a doc came from; reported, never required."""
+
+    saved_at: str | None = None
+    verified_at: str | None = None
+    times_reused: int | None = None
+    swagger: str | None = None
+
+    def items(self) -> list[tuple[str, str]]:
+        pairs = [
+            ("savedAt", self.saved_at),
+            ("verifiedAt", self.verified_at),
+            ("timesReused", self.times_reused),
+            ("swagger", self.swagger),
+        ]
+        return [(key, str(value)) for key, value in pairs if value is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A whole endpoint doc."""
+
+    path: Path
+    name: str
+    endpoint: str | None
+    title: str
+    description: str
+    test_request_line: int
+    prerequisites: tuple[Step, ...]
+    test_request: tuple[Step, ...]
+    cleanup: tuple[Step, ...] = ()
+    domain: str | None = None
+    tags: tuple[str, ...] = ()
+    status: str | None = None
+    tokens: tuple[str, ...] = ()
+    use_fallback: bool = False
+    expected_outcome: int | None = None
+    expected_outcome_reason: str | None = None
+    requires_test_data: bool = False
+    test_data_description: str | None = None
+    fixtures: tuple[str, ...] = ()
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.prerequisites + self.test_request + self.cleanup
+
+    @property
+    def method(self) -> str | None:
+        """The documented HTTP method: from ``endpoint``, else the test request's first step."""
+        if self.endpoint and " " in self.endpoint.strip():
+            return self.endpoint.split(None, 1)[0].upper()
+        return self.test_request[0].method if self.test_request else None
+
+    def step_uses_fallback(self, step: Step) -> bool:
+        return self.use_fallback if step.use_fallback is None else step.use_fallback
+
+    def expected_status_of(self, step: Step) -> int | None:
+        """The non-happy status this environment is known to answer for a test step."""
+        if step.section is not Section.TEST_REQUEST:
+            return None
+        if step.success_status is not None:
+            return step.success_status
+        return self.expected_outcome
+
+    def expected_reason_of(self, step: Step) -> str:
+        reason = self.expected_outcome_reason or step.success_reason
+        status = self.expected_status_of(step)
+        return reason or f"this environment is known to answer {status}"
+
+    @property
+    def has_expected_outcome(self) -> bool:
+        return any(self.expected_status_of(step) is not None for step in self.test_request)
+
+
+class SpecError(Exception):
+    """A doc that cannot be run, with the place to fix it.
+
+    ``str()`` gives ``path:line: message``, the form editors and CI annotations understand.
+    """
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        super().__init__(self.location + ": " + message)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)

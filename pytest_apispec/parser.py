@@ -1,0 +1,443 @@
+"""Reading endpoint docs into :class:`~pytest_apispec.model.Spec` objects.
+
+:func:`read_spec` answers three ways: a :class:`Spec`, ``None`` for a file that is not a spec
+(a README, a changelog), or a :class:`SpecError` saying ``path:line: what is wrong, and how to
+fix it``. It never raises anything else for bad input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import frontmatter
+
+from pytest_apispec import markdown, yamlsafe
+from pytest_apispec.model import (
+    EMPTY,
+    Expectation,
+    OnFail,
+    Provenance,
+    Scope,
+    Section,
+    Spec,
+    SpecError,
+    Step,
+)
+
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_FRONTMATTER = frontmatter.YAMLHandler()
+_TEST_REQUEST_HEADING = re.compile(r"^ {0,3}##\s+test request\s*#*\s*$", re.I | re.M)
+_ENDPOINT_KEY = re.compile(r"^endpoint\s*:", re.M)
+_STEPS_KEY = re.compile(r"^steps\s*:", re.M)
+_E = TypeVar("_E", OnFail, Scope)
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def read_spec(path: Path) -> Spec | None:
+    """Read and parse one file; ``None`` when it is not an endpoint doc."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(path, None, f"cannot be read ({exc.strerror}); check its permissions")
+    return parse_spec(path, raw)
+
+
+def parse_spec(path: Path, raw: bytes) -> Spec | None:
+    text = _decode(path, raw)
+    if text is None:
+        return None
+    has_frontmatter = _FRONTMATTER.detect(text)
+    if not has_frontmatter and not _TEST_REQUEST_HEADING.search(text):
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError(
+            path,
+            None,
+            f"is {len(raw) // 1024} KiB, more than an endpoint doc can be "
+            f"({MAX_FILE_BYTES // 1024} KiB); move large examples out of the doc",
+        )
+    meta, body, body_line = _split_frontmatter(path, text) if has_frontmatter else ({}, text, 1)
+    doc = markdown.scan(body, body_line)
+    if "endpoint" not in meta and not _has_runnable_test_request(doc):
+        return None
+    return _build_spec(path, meta, doc)
+
+
+def _decode(path: Path, raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        loose = raw.decode("utf-8", "replace")
+        if not (_ENDPOINT_KEY.search(loose) or _TEST_REQUEST_HEADING.search(loose)):
+            return None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SpecError(
+            path, line, f"is not valid UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    if "\x00" in text:
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_frontmatter(path: Path, text: str) -> tuple[Mapping[str, Any], str, int]:
+    try:
+        fm_text, body = _FRONTMATTER.split(text)
+    except ValueError:
+        if _ENDPOINT_KEY.search(text) or _TEST_REQUEST_HEADING.search(text):
+            raise SpecError(
+                path, 1, "the frontmatter opened by '---' on line 1 never closes; add a '---' line after it"
+            ) from None
+        return {}, text, 1
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    try:
+        meta = yamlsafe.load(fm_text)
+    except yamlsafe.YamlError as exc:
+        if not (_ENDPOINT_KEY.search(fm_text) or _TEST_REQUEST_HEADING.search(body)):
+            return {}, body, body_line
+        line = exc.line + 1 if exc.line is not None else 1
+        raise SpecError(
+            path, line, f"frontmatter is not valid YAML: {exc.message}; fix the YAML between the '---' lines"
+        ) from None
+    if meta is None:
+        return {}, body, body_line
+    if not isinstance(meta, Mapping):
+        if _TEST_REQUEST_HEADING.search(body):
+            raise SpecError(path, 2, "frontmatter must be a YAML mapping of 'key: value' lines")
+        return {}, body, body_line
+    return meta, body, body_line
+
+
+def _has_runnable_test_request(doc: markdown.MarkdownDoc) -> bool:
+    return any(
+        _is_steps_block(block)
+        for section in doc.find(Section.TEST_REQUEST.value)
+        for block in section.blocks
+    )
+
+
+def _is_steps_block(block: markdown.CodeBlock) -> bool:
+    return block.info in ("yaml", "yml", "") and bool(_STEPS_KEY.search(block.text))
+
+
+# ---------------------------------------------------------------- frontmatter
+
+
+class _Fields:
+    """Typed access to a YAML mapping, raising :class:`SpecError` with a fix for bad values."""
+
+    def __init__(self, path: Path, data: Mapping[Any, Any], line: int, where: str) -> None:
+        self.path = path
+        self.data = data
+        self.line = line
+        self.where = where
+
+    def error(self, message: str) -> SpecError:
+        return SpecError(self.path, self.line, f"{self.where}{message}")
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, dict | list):
+            raise self.error(f"'{key}' must be a text value, not a {type(value).__name__}")
+        return str(value)
+
+    def flag(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key, default)
+        if isinstance(value, bool):
+            return value
+        raise self.error(f"'{key}' must be true or false, not {value!r}")
+
+    def optional_flag(self, key: str) -> bool | None:
+        return None if self.data.get(key) is None else self.flag(key)
+
+    def status(self, key: str) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        code = _as_status(value)
+        if code is None:
+            raise self.error(f"'{key}' must be an HTTP status code such as 422, not {value!r}")
+        return code
+
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+            raise self.error(f"'{key}' must be a list of names, such as [a, b]")
+        return tuple(str(v) for v in value)
+
+    def mapping(self, key: str) -> Mapping[str, Any]:
+        value = self.data.get(key)
+        if value is None:
+            return EMPTY
+        if not isinstance(value, Mapping):
+            raise self.error(f"'{key}' must be a mapping of 'name: value' lines")
+        return self.frozen(value)
+
+    def frozen(self, value: Any) -> Any:
+        try:
+            return yamlsafe.freeze(value)
+        except yamlsafe.TooLarge as exc:
+            raise self.error(f"the value is too large: {exc}") from None
+
+
+def _as_status(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and 100 <= value <= 599:
+        return value
+    return None
+
+
+def _build_spec(path: Path, meta: Mapping[str, Any], doc: markdown.MarkdownDoc) -> Spec:
+    fields = _Fields(path, meta, 1, "frontmatter: ")
+    endpoint = fields.text("endpoint")
+    test_sections = doc.find(Section.TEST_REQUEST.value)
+    if not test_sections:
+        raise SpecError(
+            path,
+            1,
+            "has an 'endpoint' but no '## Test Request' section; add one holding a "
+            "```yaml block with a steps: list",
+        )
+    seen_ids: dict[str, Step] = {}
+    prerequisites = _section_steps(path, doc, Section.PREREQUISITES, seen_ids)
+    test_request = _section_steps(path, doc, Section.TEST_REQUEST, seen_ids)
+    cleanup = _section_steps(path, doc, Section.CLEANUP, seen_ids)
+    fixtures = fields.names("fixtures")
+    for name in fixtures:
+        if not _IDENTIFIER.match(name):
+            raise fields.error(f"fixture name {name!r} is not a Python identifier")
+    spec = Spec(
+        path=path,
+        name=_item_name(endpoint or path.stem),
+        endpoint=endpoint,
+        title=doc.title,
+        description=markdown.summary(doc),
+        test_request_line=test_sections[0].line,
+        prerequisites=prerequisites,
+        test_request=test_request,
+        cleanup=cleanup,
+        domain=fields.text("domain"),
+        tags=fields.names("tags"),
+        status=fields.text("status"),
+        tokens=fields.names("tokens"),
+        use_fallback=fields.flag("useFallbackApi"),
+        expected_outcome=fields.status("expectedOutcome"),
+        expected_outcome_reason=fields.text("expectedOutcomeReason"),
+        requires_test_data=fields.flag("requiresTestData"),
+        test_data_description=fields.text("testDataDescription"),
+        fixtures=fixtures,
+        provenance=Provenance(
+            saved_at=fields.text("savedAt"),
+            verified_at=fields.text("verifiedAt"),
+            times_reused=_as_int(meta.get("timesReused")),
+            swagger=fields.text("swagger"),
+        ),
+    )
+    return spec
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _item_name(name: str) -> str:
+    """A name pytest, VS Code and PyCharm can all address: no ``::``, no brackets."""
+    cleaned = " ".join(name.split())
+    return cleaned.replace("::", ":").replace("[", "(").replace("]", ")") or "spec"
+
+
+# ---------------------------------------------------------------- steps
+
+
+def _section_steps(
+    path: Path, doc: markdown.MarkdownDoc, section: Section, seen_ids: dict[str, Step]
+) -> tuple[Step, ...]:
+    found = doc.find(section.value)
+    if not found:
+        return ()
+    if len(found) > 1:
+        raise SpecError(
+            path,
+            found[1].line,
+            f"a second '## {section.value}' section; keep one and merge their steps",
+        )
+    blocks = [block for block in found[0].blocks if _is_steps_block(block)]
+    if not blocks:
+        if section is Section.TEST_REQUEST:
+            raise SpecError(
+                path,
+                found[0].line,
+                "'## Test Request' holds no ```yaml block with a steps: list; add one",
+            )
+        return ()
+    if len(blocks) > 1:
+        raise SpecError(
+            path,
+            blocks[1].first_line - 1,
+            f"'## {section.value}' holds more than one steps: block; "
+            "merge them into one steps: list",
+        )
+    return _parse_block(path, blocks[0], section, seen_ids)
+
+
+def _parse_block(
+    path: Path, block: markdown.CodeBlock, section: Section, seen_ids: dict[str, Step]
+) -> tuple[Step, ...]:
+    if not block.closed:
+        raise SpecError(
+            path,
+            block.first_line - 1,
+            "this code block never closes; add a closing ``` line after its steps",
+        )
+    try:
+        data = yamlsafe.load(block.text)
+    except yamlsafe.YamlError as exc:
+        line = block.first_line + exc.line if exc.line is not None else block.first_line
+        raise SpecError(
+            path, line, f"'## {section.value}' block is not valid YAML: {exc.message}"
+        ) from None
+    steps = data.get("steps") if isinstance(data, Mapping) else None
+    if not isinstance(steps, list) or not steps:
+        raise SpecError(
+            path,
+            block.first_line,
+            f"'## {section.value}': steps must be a list of steps, each starting with '- '",
+        )
+    parsed = []
+    for index, raw in enumerate(steps):
+        step = _parse_step(path, raw, block.first_line, section, index)
+        if step.id in seen_ids:
+            raise SpecError(
+                path,
+                step.line,
+                f"step id {step.id!r} is already used on line {seen_ids[step.id].line}; "
+                "step ids must be unique in a doc",
+            )
+        seen_ids[step.id] = step
+        parsed.append(step)
+    return tuple(parsed)
+
+
+def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: int) -> Step:
+    if not isinstance(raw, yamlsafe.LineDict):
+        raise SpecError(
+            path,
+            first_line,
+            f"'## {section.value}': step {index + 1} must be a mapping "
+            "(method:, path:, ...), not a " + type(raw).__name__,
+        )
+    line = first_line + raw.line
+    step_id = raw.get("id")
+    label = f"step {step_id!r}" if step_id is not None else f"step {index + 1}"
+    fields = _Fields(path, raw, line, f"{label}: ")
+    method = fields.text("method")
+    step_path = fields.text("path")
+    if not method:
+        raise fields.error("has no 'method'; add one, such as method: GET")
+    if method.upper() not in HTTP_METHODS:
+        allowed = ", ".join(sorted(HTTP_METHODS))
+        raise fields.error(f"method {method!r} is not an HTTP method; use one of {allowed}")
+    if not step_path:
+        raise fields.error("has no 'path'; add the request path, such as path: /v1/items")
+    scope = _enum(fields, "scope", Scope, Scope.FUNCTION)
+    if scope is not Scope.FUNCTION and section is not Section.PREREQUISITES:
+        raise fields.error("'scope' is only allowed on prerequisites")
+    return Step(
+        id=str(step_id) if step_id is not None else f"{_slug(section)}_{index + 1}",
+        line=line,
+        section=section,
+        method=method.upper(),
+        path=step_path,
+        description=fields.text("description") or "",
+        token=fields.text("token"),
+        use_fallback=fields.optional_flag("useFallbackApi"),
+        params=fields.mapping("params"),
+        headers=fields.mapping("headers"),
+        body=fields.frozen(raw.get("body")),
+        extract=_extract(fields),
+        expect=_expectation(path, raw.get("expect"), line, label),
+        on_fail=_enum(fields, "onFail", OnFail, OnFail.ABORT),
+        skip_reason=fields.text("skipReason"),
+        success_status=fields.status("successStatus"),
+        success_reason=fields.text("successReason"),
+        scope=scope,
+        retries=_retries(fields),
+    )
+
+
+def _slug(section: Section) -> str:
+    return section.value.lower().replace(" ", "_")
+
+
+def _enum(fields: _Fields, key: str, kind: type[_E], default: _E) -> _E:
+    value = fields.text(key)
+    if value is None:
+        return default
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        allowed = " or ".join(member.value for member in kind)
+        raise fields.error(f"'{key}: {value}' is not allowed; use {allowed}") from None
+
+
+def _extract(fields: _Fields) -> Mapping[str, str]:
+    extract = fields.mapping("extract")
+    for name, expression in extract.items():
+        if not isinstance(expression, str) or not expression.strip():
+            raise fields.error(f"extract '{name}' must be a JSONPath string such as '$.data.id'")
+        if not _IDENTIFIER.match(name):
+            raise fields.error(f"extract name {name!r} must be a simple name like client_id")
+    return extract
+
+
+def _retries(fields: _Fields) -> int | None:
+    value = fields.data.get("retries")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise fields.error(f"'retries' must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
+def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
+    if raw is None:
+        return Expectation()
+    fields = _Fields(path, raw if isinstance(raw, Mapping) else {}, line, f"{label}: ")
+    if not isinstance(raw, Mapping):
+        raise fields.error("'expect' must be a mapping, such as expect: {status: 200}")
+    return Expectation(
+        status=_statuses(fields, raw.get("status")),
+        json=fields.mapping("json"),
+        headers=fields.mapping("headers"),
+    )
+
+
+def _statuses(fields: _Fields, value: Any) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    values = value if isinstance(value, list) else [value]
+    codes = [_as_status(v) for v in values]
+    if not values or any(code is None for code in codes):
+        raise fields.error(
+            f"expect.status must be an HTTP status code or a list of codes, such as [200, 201], "
+            f"not {value!r}"
+        )
+    return tuple(code for code in codes if code is not None)
+
+

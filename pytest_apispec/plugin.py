@@ -1,0 +1,151 @@
+"""The pytest plugin: hooks and the overridable fixtures.
+
+Registered through the ``pytest11`` entry point as ``apispec``; disable it with
+``-p no:apispec``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Generator, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from pytest_apispec import __version__, markers
+from pytest_apispec.collect import SETTINGS, SpecItem, describe_failure, make_collector
+from pytest_apispec.fixtures import RUN_FIXTURE
+from pytest_apispec.model import SpecError
+from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settings
+from pytest_apispec.parser import read_spec
+from pytest_apispec.redact import Redactor
+from pytest_apispec.requirements import unmet_requirement
+from pytest_apispec.results import ApiSpecFailure
+from pytest_apispec.runner import DocRun, StepRunner
+
+SPEC_SUFFIXES = frozenset({".md", ".txt"})
+REDACTOR = pytest.StashKey[Redactor]()
+TOKENS = pytest.StashKey[ConfiguredTokens]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    settings = resolve_settings(config)
+    config.stash[SETTINGS] = settings
+    tokens = ConfiguredTokens.from_config(config)
+    config.stash[TOKENS] = tokens
+    redactor = Redactor()
+    redactor.add(tokens.values())
+    redactor.install_logging()
+    config.stash[REDACTOR] = redactor
+    markers.register_static(config)
+    if not settings.verify_tls:
+        warnings.warn(
+            pytest.PytestConfigWarning(
+                "pytest-apispec: TLS certificate verification is OFF "
+                "(--api-no-verify-tls / api_verify_tls = false); tokens may reach an impostor"
+            ),
+            stacklevel=1,
+        )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    redactor = config.stash.get(REDACTOR, None)
+    if redactor is not None:
+        redactor.uninstall_logging()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix.lower() not in SPEC_SUFFIXES:
+        return None
+    try:
+        spec = read_spec(file_path)
+    except SpecError as error:
+        return make_collector(parent, file_path, None, error)
+    if spec is None:
+        return None
+    return make_collector(parent, file_path, spec, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if (
+        call.when != "call"
+        and isinstance(item, SpecItem)
+        and call.excinfo is not None
+        and isinstance(call.excinfo.value, ApiSpecFailure)
+    ):
+        report.longrepr = describe_failure(item.config, call.excinfo.value, item.spec.description)
+    item.config.stash[REDACTOR].redact_report(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    report = yield
+    collector.config.stash[REDACTOR].redact_report(report)
+    return report
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def apispec_tokens(pytestconfig: pytest.Config) -> Mapping[str, str]:
+    """Token values by type (``staff``, ``client``, ...), from options and ``API_TOKEN_<TYPE>``.
+
+    Override it in a conftest.py to log in and return fresh tokens.
+    """
+    return pytestconfig.stash[TOKENS]
+
+
+@pytest.fixture(scope="session")
+def apispec_vars(pytestconfig: pytest.Config) -> Mapping[str, Any]:
+    """Template variables from ``api_vars`` and ``--api-var``.
+
+    Override it to add values; what it returns wins over ini and command line.
+    """
+    return dict(pytestconfig.stash[SETTINGS].variables)
+
+
+@pytest.fixture(scope="session")
+def apispec_session() -> Iterator[requests.Session]:
+    """The ``requests.Session`` every step is sent with: one keep-alive pool per worker.
+
+    Override it to add a client certificate, a proxy or default headers.
+    """
+    with requests.Session() as session:
+        session.headers["User-Agent"] = f"pytest-apispec/{__version__}"
+        yield session
+
+
+@pytest.fixture(name=RUN_FIXTURE)
+def apispec_run(
+    request: pytest.FixtureRequest,
+    apispec_tokens: Mapping[str, str],
+    apispec_vars: Mapping[str, Any],
+    apispec_session: requests.Session,
+) -> DocRun:
+    """The run of the doc being tested: its settings, tokens and variables so far."""
+    item = request.node
+    if not isinstance(item, SpecItem):
+        raise pytest.UsageError("apispec_run is only available to endpoint-doc items")
+    config = request.config
+    config.stash[REDACTOR].add(apispec_tokens.values())
+    settings = config.stash[SETTINGS]
+    missing = unmet_requirement(item.spec, settings, apispec_tokens)
+    if missing:
+        pytest.skip(missing)
+    runner = StepRunner(apispec_session, settings, apispec_tokens)
+    return DocRun(item.spec, runner, {**settings.variables, **apispec_vars})
