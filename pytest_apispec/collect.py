@@ -17,8 +17,8 @@ from _pytest._code.code import ExceptionInfo, TerminalRepr
 
 from pytest_apispec import fixtures, markers
 from pytest_apispec.model import Spec, SpecError
-from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
 from pytest_apispec.report import format_result
+from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
 from pytest_apispec.runner import DocRun
 from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
 
@@ -80,7 +80,7 @@ class SpecItem(pytest.Function):
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, self.spec.test_request_line - 1, self.name
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, ApiSpecFailure):
@@ -93,7 +93,8 @@ def describe_failure(config: pytest.Config, failure: ApiSpecFailure, description
     style = "long" if style in ("auto", "native", "long") else style
     text = format_result(failure.result, style, description)
     if isinstance(failure, ExpectedOutcomeReached):
-        return f"{failure} (the doc's expectedOutcome, reported as a failure because of --runxfail)\n{text}"
+        note = "the doc's expectedOutcome, a failure under --runxfail"
+        return f"{failure} ({note})\n{text}"
     return text
 
 
@@ -123,7 +124,7 @@ class BrokenSpecItem(pytest.Item):
         line = (error.line or 1) - 1 if error else 0
         return self.path, line, self.name
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, SpecError):
@@ -131,7 +132,9 @@ class BrokenSpecItem(pytest.Item):
         return super().repr_failure(excinfo)
 
 
-def make_collector(parent: pytest.Collector, file_path: Path, spec: Spec | None, error: SpecError | None) -> SpecFile:
+def make_collector(
+    parent: pytest.Collector, file_path: Path, spec: Spec | None, error: SpecError | None
+) -> SpecFile:
     collector = SpecFile.from_parent(parent, path=file_path)
     collector.spec = spec
     collector.error = error

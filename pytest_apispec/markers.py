@@ -78,5 +78,5 @@ def apply(item: pytest.Item, spec: Spec) -> None:
 def _describe(name: str) -> str:
     for prefix, description in DYNAMIC_PREFIXES.items():
         if name.startswith(prefix):
-            return f"{description} ({name[len(prefix):]})"
+            return f"{description} ({name[len(prefix) :]})"
     return STATIC_MARKERS.get(name, "pytest-apispec marker")

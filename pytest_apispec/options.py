@@ -28,34 +28,80 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
     "api_base_url": ("base URL of the API (env API_BASE_URL)", "string", None),
     "api_fallback_url": ("fallback base URL (env API_FALLBACK_URL)", "string", None),
     "api_timeout": ("seconds to wait for a response (default 30)", "string", None),
-    "api_expected_outcome": ("how docs' expectedOutcome is reported: xfail or pass", "string", None),
+    "api_expected_outcome": (
+        "how docs' expectedOutcome is reported: xfail or pass",
+        "string",
+        None,
+    ),
     "api_default_token": ("token type for docs and steps that name none", "string", None),
     "api_auth_header": ("header that carries the token (default Authorization)", "string", None),
     "api_auth_scheme": ("scheme before the token (default Bearer; empty for none)", "string", None),
     "api_vars": ("template variables, one name=value a line", "linelist", []),
     "api_allowed_hosts": ("extra hosts that may receive tokens, one a line", "linelist", []),
     "api_verify_tls": ("verify TLS certificates (default true)", "bool", True),
-    "api_max_retries": ("retries of idempotent requests on 429/503 with Retry-After (default 2)", "string", None),
-    "api_max_retry_wait": ("longest Retry-After waited out, in seconds (default 10)", "string", None),
+    "api_max_retries": (
+        "retries of idempotent requests on 429/503 with Retry-After (default 2)",
+        "string",
+        None,
+    ),
+    "api_max_retry_wait": (
+        "longest Retry-After waited out, in seconds (default 10)",
+        "string",
+        None,
+    ),
     "api_swagger_root": ("folder the docs' swagger paths are relative to", "string", None),
 }
 
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "API endpoint docs (pytest-apispec)")
-    group.addoption("--api-base-url", metavar="URL", help="base URL of the API [env API_BASE_URL, ini api_base_url]")
-    group.addoption("--api-fallback-url", metavar="URL", help="fallback base URL, for docs with useFallbackApi [env API_FALLBACK_URL, ini api_fallback_url]")
+    group.addoption(
+        "--api-base-url",
+        metavar="URL",
+        help="base URL of the API [env API_BASE_URL, ini api_base_url]",
+    )
+    group.addoption(
+        "--api-fallback-url",
+        metavar="URL",
+        help="fallback base URL, for docs with useFallbackApi "
+        "[env API_FALLBACK_URL, ini api_fallback_url]",
+    )
     for token_type in WELL_KNOWN_TOKEN_TYPES:
         group.addoption(
             f"--api-token-{token_type}",
             metavar="TOKEN",
             help=f"the '{token_type}' token [env {token_env_var(token_type)}]",
         )
-    group.addoption("--api-token", action="append", default=[], metavar="TYPE=TOKEN", help="a token of any type; repeatable [env API_TOKEN_<TYPE>]")
-    group.addoption("--api-var", action="append", default=[], metavar="NAME=VALUE", help="a template variable; repeatable [ini api_vars]")
-    group.addoption("--api-timeout", metavar="SECONDS", help="seconds to wait for each response (default 30) [ini api_timeout]")
-    group.addoption("--api-expected-outcome", choices=[m.value for m in ExpectedOutcomeMode], help="report a doc's expectedOutcome as xfail (default) or pass [ini api_expected_outcome]")
-    group.addoption("--api-no-verify-tls", action="store_true", default=False, help="do not verify TLS certificates (prints a warning) [ini api_verify_tls]")
+    group.addoption(
+        "--api-token",
+        action="append",
+        default=[],
+        metavar="TYPE=TOKEN",
+        help="a token of any type; repeatable [env API_TOKEN_<TYPE>]",
+    )
+    group.addoption(
+        "--api-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template variable; repeatable [ini api_vars]",
+    )
+    group.addoption(
+        "--api-timeout",
+        metavar="SECONDS",
+        help="seconds to wait for each response (default 30) [ini api_timeout]",
+    )
+    group.addoption(
+        "--api-expected-outcome",
+        choices=[m.value for m in ExpectedOutcomeMode],
+        help="report a doc's expectedOutcome as xfail (default) or pass [ini api_expected_outcome]",
+    )
+    group.addoption(
+        "--api-no-verify-tls",
+        action="store_true",
+        default=False,
+        help="do not verify TLS certificates (prints a warning) [ini api_verify_tls]",
+    )
     for name, (help_text, kind, default) in INI_KEYS.items():
         parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
 
@@ -98,23 +144,32 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
     try:
         expected = ExpectedOutcomeMode(mode.lower())
     except ValueError:
-        raise pytest.UsageError(f"api_expected_outcome must be xfail or pass, not {mode!r}") from None
+        raise pytest.UsageError(
+            f"api_expected_outcome must be xfail or pass, not {mode!r}"
+        ) from None
     variables = _pairs(config.getini("api_vars"), "ini api_vars")
     variables.update(_pairs(config.getoption("api_var"), "--api-var"))
     scheme = config.getini("api_auth_scheme")
     return ApiSettings(
         base_url=_pick(config, "api_base_url", "API_BASE_URL", "api_base_url"),
         fallback_url=_pick(config, "api_fallback_url", "API_FALLBACK_URL", "api_fallback_url"),
-        timeout=_number(config, _pick(config, "api_timeout", None, "api_timeout"), "api timeout", 30.0),
+        timeout=_number(
+            config, _pick(config, "api_timeout", None, "api_timeout"), "api timeout", 30.0
+        ),
         expected_outcome=expected,
         default_token=config.getini("api_default_token") or None,
         auth_header=config.getini("api_auth_header") or "Authorization",
         auth_scheme="Bearer" if scheme is None else str(scheme).strip(),
         variables=MappingProxyType(variables),
         allowed_hosts=frozenset(h.strip() for h in config.getini("api_allowed_hosts") if h.strip()),
-        verify_tls=bool(config.getini("api_verify_tls")) and not config.getoption("api_no_verify_tls"),
-        max_retries=int(_number(config, config.getini("api_max_retries") or None, "api_max_retries", 2)),
-        max_retry_wait=_number(config, config.getini("api_max_retry_wait") or None, "api_max_retry_wait", 10.0),
+        verify_tls=bool(config.getini("api_verify_tls"))
+        and not config.getoption("api_no_verify_tls"),
+        max_retries=int(
+            _number(config, config.getini("api_max_retries") or None, "api_max_retries", 2)
+        ),
+        max_retry_wait=_number(
+            config, config.getini("api_max_retry_wait") or None, "api_max_retry_wait", 10.0
+        ),
         swagger_root=config.getini("api_swagger_root") or None,
     )
 

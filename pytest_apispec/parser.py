@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import frontmatter
+from frontmatter.default_handlers import YAMLHandler
 
 from pytest_apispec import markdown, yamlsafe
 from pytest_apispec.model import (
@@ -29,7 +29,7 @@ from pytest_apispec.model import (
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 MAX_FILE_BYTES = 5 * 1024 * 1024
-_FRONTMATTER = frontmatter.YAMLHandler()
+_FRONTMATTER = YAMLHandler()
 _TEST_REQUEST_HEADING = re.compile(r"^ {0,3}##\s+test request\s*#*\s*$", re.I | re.M)
 _ENDPOINT_KEY = re.compile(r"^endpoint\s*:", re.M)
 _STEPS_KEY = re.compile(r"^steps\s*:", re.M)
@@ -42,7 +42,9 @@ def read_spec(path: Path) -> Spec | None:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SpecError(path, None, f"cannot be read ({exc.strerror}); check its permissions")
+        raise SpecError(
+            path, None, f"cannot be read ({exc.strerror}); check its permissions"
+        ) from None
     return parse_spec(path, raw)
 
 
@@ -89,7 +91,9 @@ def _split_frontmatter(path: Path, text: str) -> tuple[Mapping[str, Any], str, i
     except ValueError:
         if _ENDPOINT_KEY.search(text) or _TEST_REQUEST_HEADING.search(text):
             raise SpecError(
-                path, 1, "the frontmatter opened by '---' on line 1 never closes; add a '---' line after it"
+                path,
+                1,
+                "the frontmatter opened by '---' on line 1 never closes; add a '---' line after it",
             ) from None
         return {}, text, 1
     body_line = text[: len(text) - len(body)].count("\n") + 1
@@ -100,7 +104,9 @@ def _split_frontmatter(path: Path, text: str) -> tuple[Mapping[str, Any], str, i
             return {}, body, body_line
         line = exc.line + 1 if exc.line is not None else 1
         raise SpecError(
-            path, line, f"frontmatter is not valid YAML: {exc.message}; fix the YAML between the '---' lines"
+            path,
+            line,
+            f"frontmatter is not valid YAML: {exc.message}; fix the YAML between the '---' lines",
         ) from None
     if meta is None:
         return {}, body, body_line
@@ -180,7 +186,8 @@ class _Fields:
             return EMPTY
         if not isinstance(value, Mapping):
             raise self.error(f"'{key}' must be a mapping of 'name: value' lines")
-        return self.frozen(value)
+        frozen: Mapping[str, Any] = self.frozen(value)
+        return frozen
 
     def frozen(self, value: Any) -> Any:
         try:
@@ -439,5 +446,3 @@ def _statuses(fields: _Fields, value: Any) -> tuple[int, ...]:
             f"not {value!r}"
         )
     return tuple(code for code in codes if code is not None)
-
-

@@ -27,7 +27,7 @@ from pytest_apispec.runner import DocRun, StepRunner
 
 SPEC_SUFFIXES = frozenset({".md", ".txt"})
 REDACTOR = pytest.StashKey[Redactor]()
-TOKENS = pytest.StashKey[ConfiguredTokens]()
+TOKENS = pytest.StashKey[Mapping[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -21,9 +21,7 @@ def needed_token_types(spec: Spec, default_token: str | None) -> list[str]:
     return types
 
 
-def unmet_requirement(
-    spec: Spec, settings: ApiSettings, tokens: Mapping[str, str]
-) -> str | None:
+def unmet_requirement(spec: Spec, settings: ApiSettings, tokens: Mapping[str, str]) -> str | None:
     """Why the doc cannot run here, or ``None`` when everything it needs is configured."""
     relative = [step for step in spec.steps if "://" not in step.path]
     if not settings.base_url and any(not spec.step_uses_fallback(s) for s in relative):

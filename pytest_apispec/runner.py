@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as jsonpath_parse
+from jsonpath_ng.ext.parser import parse as jsonpath_parse
 
 from pytest_apispec import templates
 from pytest_apispec.model import Spec, Step
@@ -75,7 +75,9 @@ class StepRunner:
         } | set(settings.allowed_hosts)
 
     def token_type(self, spec: Spec, step: Step) -> str | None:
-        return step.token or (spec.tokens[0] if spec.tokens else None) or self.settings.default_token
+        return (
+            step.token or (spec.tokens[0] if spec.tokens else None) or self.settings.default_token
+        )
 
     def base_url(self, spec: Spec, step: Step) -> str | None:
         if spec.step_uses_fallback(step):
@@ -104,7 +106,10 @@ class StepRunner:
         try:
             path = templates.render_path(step.path, variables)
             params = templates.render(step.params, variables)
-            headers = {k: templates.as_text(v) for k, v in templates.render(step.headers, variables).items()}
+            headers = {
+                k: templates.as_text(v)
+                for k, v in templates.render(step.headers, variables).items()
+            }
             body = templates.render(step.body, variables)
         except templates.UndefinedVariable as exc:
             raise StepError(
@@ -151,8 +156,10 @@ class StepRunner:
     def _send(
         self, step: Step, request: RequestRecord, auth: TokenAuth | None
     ) -> tuple[requests.Response, bytes]:
-        attempts = step.retries if step.retries is not None else (
-            self.settings.max_retries if step.method in _IDEMPOTENT else 0
+        attempts = (
+            step.retries
+            if step.retries is not None
+            else (self.settings.max_retries if step.method in _IDEMPOTENT else 0)
         )
         for attempt in range(attempts + 1):
             response = self._send_following_redirects(request, auth)
@@ -193,7 +200,11 @@ class StepRunner:
             response.close()
             url = urljoin(url, location)
             if response.status_code in (301, 302, 303) and method != "HEAD":
-                method, body = ("GET", None) if response.status_code == 303 or method == "POST" else (method, body)
+                method, body = (
+                    ("GET", None)
+                    if response.status_code == 303 or method == "POST"
+                    else (method, body)
+                )
         raise StepError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?), last to {url}")
 
     def _read_body(self, response: requests.Response) -> bytes:
@@ -231,9 +242,7 @@ class StepRunner:
         document = _parse_json(body)
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
-            return StepResult(
-                spec.path, step, request, record, reached_expected_outcome=True
-            )
+            return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
         mismatches: list[str] = []
         accepted = step.expect.accepts_status(status) or status == step.success_status
         if not accepted:
@@ -291,7 +300,9 @@ def _describe_network(exc: requests.RequestException) -> str:
         return f"TLS verification failed for {url}: {_first_reason(exc)}"
     if isinstance(exc, requests.ConnectionError):
         return f"could not connect to {url}: {_first_reason(exc)}"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
         return f"the connection broke while reading the response from {url}"
     return f"the request to {url} failed: {_first_reason(exc)}"
 
@@ -336,7 +347,7 @@ def _json_mismatches(step: Step, variables: Mapping[str, Any], document: Any) ->
         expected = templates.render(template, variables)
         try:
             values = jsonpath_values(expression, document)
-        except (JsonPathLexerError, JsonPathParserError, Exception) as exc:  # noqa: BLE001
+        except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
             mismatches.append(f"expect.json {expression}: not a valid JSONPath ({exc})")
             continue
         if not values:
@@ -370,7 +381,7 @@ def _extract(step: Step, document: Any, extracted: dict[str, Any]) -> list[str]:
     for name, expression in step.extract.items():
         try:
             values = jsonpath_values(expression, document)
-        except Exception as exc:  # noqa: BLE001 - jsonpath-ng raises plain Exceptions
+        except Exception as exc:
             mismatches.append(f"extract {name}: {expression!r} is not a valid JSONPath ({exc})")
             continue
         if not values:

@@ -67,7 +67,7 @@ def builtin_value(name: str) -> Any:
     rand = _RANDOM_INT.match(name)
     if rand:
         low, high = (int(rand[1]), int(rand[2])) if rand[1] else (0, 999_999)
-        return random.randint(min(low, high), max(low, high))  # noqa: S311 - test data, not crypto
+        return random.randint(min(low, high), max(low, high))
     raise UndefinedVariable(name)
 
 

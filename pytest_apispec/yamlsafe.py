@@ -9,17 +9,13 @@ laughs") is rejected instead of being expanded.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
-_BaseLoader: type[yaml.SafeLoader]
-try:
-    from yaml import CSafeLoader as _BaseLoader  # type: ignore[assignment,unused-ignore]
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _BaseLoader
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
@@ -31,14 +27,14 @@ class LineDict(dict[Any, Any]):
     line: int = 0
 
 
-class _LineLoader(_BaseLoader):
+class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     pass
 
 
-def _construct_line_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineDict:
+def _construct_line_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
     mapping = LineDict()
     mapping.line = node.start_mark.line
-    yield mapping  # type: ignore[misc]
+    yield mapping
     mapping.update(loader.construct_mapping(node))
 
 
@@ -57,7 +53,7 @@ class YamlError(ValueError):
 def load(text: str) -> Any:
     """Load one YAML document safely; mappings come back as :class:`LineDict`."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
