@@ -4,25 +4,39 @@ Prerequisites are fixtures so that ``--setup-show`` lists them, a failing one is
 setup, and ``onFail: skip`` is a SKIP in setup. Each prerequisite fixture asks for the one
 before it, so they run in the doc's order and share one :class:`~pytest_apispec.runner.DocRun`.
 The fixtures are registered on the doc's own collector, so no other doc can see them.
+
+A prerequisite with ``scope: session`` (or ``module``: the docs of one folder) is also a
+shared fixture, registered once on the session (or folder) node under a name derived from the
+step's content: every doc that declares the identical step gets its extracted values from
+one request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
 
 import pytest
 
-from pytest_apispec.model import OnFail, Spec, Step
-from pytest_apispec.results import StepFailed
-from pytest_apispec.runner import DocRun
+from pytest_apispec.model import OnFail, Scope, Spec, Step
+from pytest_apispec.results import StepFailed, StepResult
+from pytest_apispec.runner import DocRun, StepRunner
 
 RUN_FIXTURE = "apispec_run"
 CLEANUP_FIXTURE = "apispec_cleanup"
 PREREQUISITE_PREFIX = "prerequisite:"
+SHARED_PREFIX = "shared:"
+RUNNER_FIXTURE = "apispec_runner"
+VARS_FIXTURE = "apispec_vars"
+FixtureScope = Literal["function", "package", "session"]
+_SHARED = pytest.StashKey[set[tuple[str, str]]]()
 
 
-def register(node: pytest.Collector, name: str, func: Callable[..., Any]) -> None:
+def register(
+    node: pytest.Collector, name: str, func: Callable[..., Any], scope: FixtureScope = "function"
+) -> None:
     """Register a function-scoped fixture visible to ``node``'s items only.
 
     Uses the public ``pytest.register_fixture`` (pytest 9.1+) and falls back to the
@@ -30,10 +44,10 @@ def register(node: pytest.Collector, name: str, func: Callable[..., Any]) -> Non
     """
     public = getattr(pytest, "register_fixture", None)
     if public is not None:
-        public(name=name, func=func, node=node)
+        public(name=name, func=func, node=node, scope=scope)
         return
     manager = node.session._fixturemanager
-    manager._register_fixture(name=name, func=func, nodeid=node.nodeid)
+    manager._register_fixture(name=name, func=func, nodeid=node.nodeid, scope=scope)
 
 
 def register_doc_fixtures(node: pytest.Collector, spec: Spec) -> str:
@@ -41,7 +55,8 @@ def register_doc_fixtures(node: pytest.Collector, spec: Spec) -> str:
     entry = RUN_FIXTURE
     for step in spec.prerequisites:
         name = PREREQUISITE_PREFIX + step.id
-        register(node, name, _prerequisite(step, entry))
+        shared = _register_shared(node, spec, step) if step.scope is not Scope.FUNCTION else None
+        register(node, name, _prerequisite(step, entry, shared))
         entry = name
     if spec.cleanup:
         register(node, CLEANUP_FIXTURE, _cleanup(spec, entry))
@@ -49,19 +64,76 @@ def register_doc_fixtures(node: pytest.Collector, spec: Spec) -> str:
     return entry
 
 
-def _prerequisite(step: Step, previous: str) -> Callable[[pytest.FixtureRequest], DocRun]:
+def _prerequisite(
+    step: Step, previous: str, shared: str | None
+) -> Callable[[pytest.FixtureRequest], DocRun]:
     def prerequisite(request: pytest.FixtureRequest) -> DocRun:
         run: DocRun = request.getfixturevalue(previous)
-        result = run.run_step(step)
-        if result.ok:
+        if shared is not None:
+            run.variables.update(request.getfixturevalue(shared))
             return run
-        if step.on_fail is OnFail.SKIP:
-            reason = step.skip_reason or f"prerequisite '{step.id}' failed"
-            pytest.skip(f"{reason} (step '{step.id}': {'; '.join(result.problems)})")
-        raise StepFailed(result)
+        _check(step, run.run_step(step))
+        return run
 
     prerequisite.__doc__ = step.description or f"Prerequisite step '{step.id}'."
     return prerequisite
+
+
+def _check(step: Step, result: StepResult) -> None:
+    """Turn a failed prerequisite into pytest's outcome: a skip or a setup error."""
+    if result.ok:
+        return
+    if step.on_fail is OnFail.SKIP:
+        reason = step.skip_reason or f"prerequisite '{step.id}' failed"
+        pytest.skip(f"{reason} (step '{step.id}': {'; '.join(result.problems)})")
+    raise StepFailed(result)
+
+
+def _shared_key(spec: Spec, step: Step) -> str:
+    """Identical steps (as sent: same token type and base URL) share one fixture."""
+    token = step.token or (spec.tokens[0] if spec.tokens else None)
+    content = [
+        step.method,
+        step.path,
+        step.params,
+        step.headers,
+        step.body,
+        step.extract,
+        step.expect.status,
+        token,
+        spec.step_uses_fallback(step),
+    ]
+    text = json.dumps(content, sort_keys=True, default=_plain)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    return dict(value) if isinstance(value, Mapping) else repr(value)
+
+
+def _register_shared(node: pytest.Collector, spec: Spec, step: Step) -> str:
+    owner: pytest.Collector = node.session
+    scope: FixtureScope = "session"
+    if step.scope is Scope.MODULE and node.parent is not None:
+        owner, scope = node.parent, "package"
+    name = f"{SHARED_PREFIX}{step.id}:{_shared_key(spec, step)}"
+    registered = node.config.stash.setdefault(_SHARED, set())
+    if (owner.nodeid, name) not in registered:
+        registered.add((owner.nodeid, name))
+        register(owner, name, _shared_step(spec, step), scope=scope)
+    return name
+
+
+def _shared_step(spec: Spec, step: Step) -> Callable[[pytest.FixtureRequest], Mapping[str, Any]]:
+    def shared(request: pytest.FixtureRequest) -> Mapping[str, Any]:
+        runner: StepRunner = request.getfixturevalue(RUNNER_FIXTURE)
+        variables: Mapping[str, Any] = request.getfixturevalue(VARS_FIXTURE)
+        result = runner.run(spec, step, {**runner.settings.variables, **variables})
+        _check(step, result)
+        return result.extracted
+
+    shared.__doc__ = f"Shared ({step.scope.value}) prerequisite '{step.id}'."
+    return shared
 
 
 def _cleanup(spec: Spec, previous: str) -> Callable[[pytest.FixtureRequest], Iterator[DocRun]]:

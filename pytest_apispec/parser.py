@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
-from pytest_apispec import markdown, yamlsafe
+from pytest_apispec import markdown, templates, yamlsafe
 from pytest_apispec.model import (
     EMPTY,
     Expectation,
@@ -221,6 +221,7 @@ def _build_spec(path: Path, meta: Mapping[str, Any], doc: markdown.MarkdownDoc) 
     prerequisites = _section_steps(path, doc, Section.PREREQUISITES, seen_ids)
     test_request = _section_steps(path, doc, Section.TEST_REQUEST, seen_ids)
     cleanup = _section_steps(path, doc, Section.CLEANUP, seen_ids)
+    _check_shared_steps(path, prerequisites)
     fixtures = fields.names("fixtures")
     for name in fixtures:
         if not _IDENTIFIER.match(name):
@@ -253,6 +254,23 @@ def _build_spec(path: Path, meta: Mapping[str, Any], doc: markdown.MarkdownDoc) 
         ),
     )
     return spec
+
+
+def _check_shared_steps(path: Path, prerequisites: tuple[Step, ...]) -> None:
+    """A shared step runs once for many docs, so it cannot use one doc's extracted values."""
+    extracted: dict[str, Step] = {}
+    for step in prerequisites:
+        if step.scope is not Scope.FUNCTION:
+            used = templates.placeholders([step.path, step.params, step.headers, step.body])
+            for name in sorted(used & extracted.keys()):
+                raise SpecError(
+                    path,
+                    step.line,
+                    f"step '{step.id}' has scope: {step.scope.value} but uses {{{{{name}}}}}, "
+                    f"extracted by step '{extracted[name].id}' of this doc; a shared step can "
+                    "only use configured variables (api_vars, --api-var, apispec_vars)",
+                )
+        extracted.update(dict.fromkeys(step.extract, step))
 
 
 def _as_int(value: Any) -> int | None:

@@ -130,22 +130,29 @@ def apispec_session() -> Iterator[requests.Session]:
         yield session
 
 
+@pytest.fixture(scope="session")
+def apispec_runner(
+    pytestconfig: pytest.Config,
+    apispec_tokens: Mapping[str, str],
+    apispec_session: requests.Session,
+) -> StepRunner:
+    """Sends steps: the session, the settings and the tokens, put together once."""
+    pytestconfig.stash[REDACTOR].add(apispec_tokens.values())
+    return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens)
+
+
 @pytest.fixture(name=RUN_FIXTURE)
 def apispec_run(
     request: pytest.FixtureRequest,
-    apispec_tokens: Mapping[str, str],
+    apispec_runner: StepRunner,
     apispec_vars: Mapping[str, Any],
-    apispec_session: requests.Session,
 ) -> DocRun:
     """The run of the doc being tested: its settings, tokens and variables so far."""
     item = request.node
     if not isinstance(item, SpecItem):
         raise pytest.UsageError("apispec_run is only available to endpoint-doc items")
-    config = request.config
-    config.stash[REDACTOR].add(apispec_tokens.values())
-    settings = config.stash[SETTINGS]
-    missing = unmet_requirement(item.spec, settings, apispec_tokens)
+    settings = apispec_runner.settings
+    missing = unmet_requirement(item.spec, settings, apispec_runner.tokens)
     if missing:
         pytest.skip(missing)
-    runner = StepRunner(apispec_session, settings, apispec_tokens)
-    return DocRun(item.spec, runner, {**settings.variables, **apispec_vars})
+    return DocRun(item.spec, apispec_runner, {**settings.variables, **apispec_vars})

@@ -69,7 +69,7 @@ class StepRunner:
     ) -> None:
         self.session = session
         self.settings = settings
-        self._tokens = tokens
+        self.tokens = tokens
         self._token_hosts = {
             _host(url) for url in (settings.base_url, settings.fallback_url) if url
         } | set(settings.allowed_hosts)
@@ -123,7 +123,7 @@ class StepRunner:
         auth = None
         token_type = self.token_type(spec, step)
         if token_type is not None:
-            token = self._tokens.get(token_type)
+            token = self.tokens.get(token_type)
             if token is None:
                 raise StepError(
                     f"{where} needs a '{token_type}' token; set {token_env_var(token_type)}"
