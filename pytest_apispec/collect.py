@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest._code.code import ExceptionInfo, TerminalRepr
+from _pytest._code.code import ExceptionInfo, ReprFileLocation, TerminalRepr
+from _pytest._io import TerminalWriter
 
 from pytest_apispec import fixtures, markers
 from pytest_apispec.model import Spec, SpecError
@@ -88,14 +89,39 @@ class SpecItem(pytest.Function):
         return super().repr_failure(excinfo)
 
 
-def describe_failure(config: pytest.Config, failure: ApiSpecFailure, description: str) -> str:
+class SpecFailureRepr(TerminalRepr):
+    """Our report text, plus the one-line ``reprcrash`` that ``--tb=line``, ``-r`` summaries
+    and JUnit's ``message`` attribute use."""
+
+    def __init__(self, text: str, path: str, line: int, message: str, style: str) -> None:
+        self.text = text
+        self.style = style
+        self.reprcrash = ReprFileLocation(path, line, message)
+
+    def toterminal(self, tw: TerminalWriter) -> None:
+        if self.style == "line":  # as pytest does: the crash line (errors show nothing else)
+            self.reprcrash.toterminal(tw)
+            return
+        for line in self.text.splitlines():
+            tw.line(line)
+
+
+def _style(config: pytest.Config) -> str:
     style = str(config.getoption("tbstyle", "auto"))
-    style = "long" if style in ("auto", "native", "long") else style
-    text = format_result(failure.result, style, description)
+    return "long" if style in ("auto", "native", "long") else style
+
+
+def describe_failure(
+    config: pytest.Config, failure: ApiSpecFailure, description: str
+) -> SpecFailureRepr:
+    style = _style(config)
+    result = failure.result
+    text = format_result(result, style, description)
+    message = f"step '{result.step.id}': " + "; ".join(result.problems or (str(failure),))
     if isinstance(failure, ExpectedOutcomeReached):
-        note = "the doc's expectedOutcome, a failure under --runxfail"
-        return f"{failure} ({note})\n{text}"
-    return text
+        message = f"{failure} (the doc's expectedOutcome, a failure under --runxfail)"
+        text = f"{message}\n{text}"
+    return SpecFailureRepr(text, str(result.path), result.step.line, message, style)
 
 
 def _properties(spec: Spec, settings: ApiSettings) -> list[tuple[str, object]]:
@@ -127,8 +153,12 @@ class BrokenSpecItem(pytest.Item):
     def repr_failure(
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
-        if isinstance(excinfo.value, SpecError):
-            return str(excinfo.value)
+        error = excinfo.value
+        if isinstance(error, SpecError):
+            style = _style(self.config)
+            return SpecFailureRepr(
+                str(error), str(error.path), error.line or 1, error.message, style
+            )
         return super().repr_failure(excinfo)
 
 

@@ -37,15 +37,20 @@ _E = TypeVar("_E", OnFail, Scope)
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 
 
-def read_spec(path: Path) -> Spec | None:
-    """Read and parse one file; ``None`` when it is not an endpoint doc."""
+def read_spec(path: Path, display_path: Path | None = None) -> Spec | None:
+    """Read and parse one file; ``None`` when it is not an endpoint doc.
+
+    ``display_path`` is how messages name the file (pytest passes it relative to where it
+    was started, as its own reports do).
+    """
+    shown = display_path or path
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(
-            path, None, f"cannot be read ({exc.strerror}); check its permissions"
+            shown, None, f"cannot be read ({exc.strerror}); check its permissions"
         ) from None
-    return parse_spec(path, raw)
+    return parse_spec(shown, raw)
 
 
 def parse_spec(path: Path, raw: bytes) -> Spec | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from _pytest.pathlib import bestrelpath
 
 from pytest_apispec import __version__, markers
 from pytest_apispec.collect import SETTINGS, SpecItem, describe_failure, make_collector
@@ -64,8 +65,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix.lower() not in SPEC_SUFFIXES:
         return None
+    display = Path(bestrelpath(parent.config.invocation_params.dir, file_path))
     try:
-        spec = read_spec(file_path)
+        spec = read_spec(file_path, display)
     except SpecError as error:
         return make_collector(parent, file_path, None, error)
     if spec is None:
