@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from _pytest._code.code import ExceptionInfo, ReprFileLocation, TerminalRepr
 from _pytest._io import TerminalWriter
+from _pytest.pathlib import bestrelpath
 
 from pytest_apispec import fixtures, markers
 from pytest_apispec.model import Spec, SpecError
@@ -64,6 +65,9 @@ class SpecItem(pytest.Function):
             reason = spec.expected_reason_of(spec.test_request[-1])
             item.add_marker(pytest.mark.xfail(reason=reason, raises=ExpectedOutcomeReached))
         item.user_properties.extend(_properties(spec, settings))
+        group = _xdist_group(parent, spec, settings)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
         return item
 
     def runtest(self) -> None:
@@ -122,6 +126,15 @@ def describe_failure(
         message = f"{failure} (the doc's expectedOutcome, a failure under --runxfail)"
         text = f"{message}\n{text}"
     return SpecFailureRepr(text, str(result.path), result.step.line, message, style)
+
+
+def _xdist_group(parent: SpecFile, spec: Spec, settings: ApiSettings) -> str | None:
+    """The ``xdist_group`` for ``--dist loadgroup``, when ``api_xdist_group`` asks for one."""
+    if settings.xdist_group == "domain":
+        return spec.domain or "no-domain"
+    if settings.xdist_group == "folder":
+        return bestrelpath(parent.config.rootpath, parent.path.parent)
+    return None
 
 
 def _properties(spec: Spec, settings: ApiSettings) -> list[tuple[str, object]]:

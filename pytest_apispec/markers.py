@@ -18,6 +18,7 @@ from pytest_apispec.model import Spec
 STATIC_MARKERS = {
     "apispec": "apispec(endpoint, domain, status, method): an endpoint doc run by pytest-apispec",
     "requires_test_data": "an endpoint doc whose happy path needs data the environment may lack",
+    "xdist_group": "xdist_group(name): pytest-xdist --dist loadgroup runs a group on one worker",
 }
 DYNAMIC_PREFIXES = {
     "tag_": "endpoint docs with this tag",

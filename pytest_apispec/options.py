@@ -49,6 +49,11 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         "string",
         None,
     ),
+    "api_xdist_group": (
+        "group docs for pytest-xdist's --dist loadgroup: domain or folder (default none)",
+        "string",
+        None,
+    ),
     "api_swagger_root": ("folder the docs' swagger paths are relative to", "string", None),
 }
 
@@ -171,7 +176,20 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
             config, config.getini("api_max_retry_wait") or None, "api_max_retry_wait", 10.0
         ),
         swagger_root=config.getini("api_swagger_root") or None,
+        xdist_group=_xdist_group(config.getini("api_xdist_group")),
     )
+
+
+XDIST_GROUPS = ("domain", "folder")
+
+
+def _xdist_group(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    if value in ("", "none"):
+        return None
+    if value not in XDIST_GROUPS:
+        raise pytest.UsageError(f"api_xdist_group must be domain, folder or none, not {value!r}")
+    return value
 
 
 class ConfiguredTokens(Mapping[str, str]):

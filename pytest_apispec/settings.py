@@ -31,6 +31,7 @@ class ApiSettings:
     max_retries: int = 2
     max_retry_wait: float = 10.0
     swagger_root: str | None = None
+    xdist_group: str | None = None
 
 
 def token_env_var(token_type: str) -> str:
