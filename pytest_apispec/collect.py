@@ -61,13 +61,14 @@ class SpecItem(pytest.Function):
         )
         markers.apply(item, spec)
         settings = item.config.stash[SETTINGS]
-        if spec.has_expected_outcome and settings.expected_outcome is ExpectedOutcomeMode.XFAIL:
-            reason = spec.expected_reason_of(spec.test_request[-1])
+        expected_step = spec.expected_outcome_step
+        if expected_step and settings.expected_outcome is ExpectedOutcomeMode.XFAIL:
+            reason = spec.expected_reason_of(expected_step)
             item.add_marker(pytest.mark.xfail(reason=reason, raises=ExpectedOutcomeReached))
         item.user_properties.extend(_properties(spec, settings))
         group = _xdist_group(parent, spec, settings)
         if group:
-            item.add_marker(pytest.mark.xdist_group(group))
+            item.add_marker(getattr(pytest.mark, markers.XDIST_GROUP)(group))
         return item
 
     def runtest(self) -> None:
@@ -89,22 +90,30 @@ class SpecItem(pytest.Function):
         self, excinfo: ExceptionInfo[BaseException], style: Any = None
     ) -> str | TerminalRepr:
         if isinstance(excinfo.value, ApiSpecFailure):
-            return describe_failure(self.config, excinfo.value, self.spec.description)
+            return describe_failure(self.config, excinfo.value, self.spec.description, "call")
         return super().repr_failure(excinfo)
 
 
 class SpecFailureRepr(TerminalRepr):
     """Our report text, plus the one-line ``reprcrash`` that ``--tb=line``, ``-r`` summaries
-    and JUnit's ``message`` attribute use."""
+    and JUnit's ``message`` attribute use.
 
-    def __init__(self, text: str, path: str, line: int, message: str, style: str) -> None:
+    Under ``--tb=line`` pytest itself prints the crash line of a failure, but nothing of a
+    setup or teardown error: ``line_in_body`` says whether the body must carry it.
+    """
+
+    def __init__(
+        self, text: str, location: tuple[str, int, str], style: str, line_in_body: bool
+    ) -> None:
         self.text = text
         self.style = style
-        self.reprcrash = ReprFileLocation(path, line, message)
+        self.line_in_body = line_in_body
+        self.reprcrash = ReprFileLocation(*location)
 
     def toterminal(self, tw: TerminalWriter) -> None:
-        if self.style == "line":  # as pytest does: the crash line (errors show nothing else)
-            self.reprcrash.toterminal(tw)
+        if self.style == "line":
+            if self.line_in_body:
+                self.reprcrash.toterminal(tw)
             return
         for line in self.text.splitlines():
             tw.line(line)
@@ -116,7 +125,7 @@ def _style(config: pytest.Config) -> str:
 
 
 def describe_failure(
-    config: pytest.Config, failure: ApiSpecFailure, description: str
+    config: pytest.Config, failure: ApiSpecFailure, description: str, when: str
 ) -> SpecFailureRepr:
     style = _style(config)
     result = failure.result
@@ -125,7 +134,8 @@ def describe_failure(
     if isinstance(failure, ExpectedOutcomeReached):
         message = f"{failure} (the doc's expectedOutcome, a failure under --runxfail)"
         text = f"{message}\n{text}"
-    return SpecFailureRepr(text, str(result.path), result.step.line, message, style)
+    location = (str(result.path), result.step.line, message)
+    return SpecFailureRepr(text, location, style, line_in_body=when != "call")
 
 
 def _xdist_group(parent: SpecFile, spec: Spec, settings: ApiSettings) -> str | None:
@@ -169,9 +179,8 @@ class BrokenSpecItem(pytest.Item):
         error = excinfo.value
         if isinstance(error, SpecError):
             style = _style(self.config)
-            return SpecFailureRepr(
-                str(error), str(error.path), error.line or 1, error.message, style
-            )
+            location = (str(error.path), error.line or 1, error.message)
+            return SpecFailureRepr(str(error), location, style, line_in_body=False)
         return super().repr_failure(excinfo)
 
 

@@ -18,7 +18,6 @@ from pytest_apispec.model import Spec
 STATIC_MARKERS = {
     "apispec": "apispec(endpoint, domain, status, method): an endpoint doc run by pytest-apispec",
     "requires_test_data": "an endpoint doc whose happy path needs data the environment may lack",
-    "xdist_group": "xdist_group(name): pytest-xdist --dist loadgroup runs a group on one worker",
 }
 DYNAMIC_PREFIXES = {
     "tag_": "endpoint docs with this tag",
@@ -27,6 +26,7 @@ DYNAMIC_PREFIXES = {
     "token_": "endpoint docs that need this token type",
     "method_": "endpoint docs whose request uses this HTTP method",
 }
+XDIST_GROUP = "xdist_group"  # pytest-xdist's own marker; we register it when xdist is absent
 _REGISTERED = pytest.StashKey[set[str]]()
 
 
@@ -51,9 +51,15 @@ def spec_marker_names(spec: Spec) -> list[str]:
 
 def register_static(config: pytest.Config) -> None:
     for name, description in STATIC_MARKERS.items():
-        config.addinivalue_line("markers", f"{name}: {description}")
+        # "name(args): text" is pytest's own form; "name: name(args): text" shows the name twice
+        signed = description.startswith(f"{name}(")
+        config.addinivalue_line("markers", description if signed else f"{name}: {description}")
     for prefix, description in DYNAMIC_PREFIXES.items():
         config.addinivalue_line("markers", f"{prefix}<name>: {description}")
+    if not config.pluginmanager.hasplugin("xdist"):
+        config.addinivalue_line(
+            "markers", f"{XDIST_GROUP}(name): pytest-xdist's --dist loadgroup runs a group together"
+        )
     config.stash[_REGISTERED] = set(STATIC_MARKERS)
 
 

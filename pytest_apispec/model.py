@@ -160,8 +160,12 @@ class Spec:
         return reason or f"this environment is known to answer {status}"
 
     @property
-    def has_expected_outcome(self) -> bool:
-        return any(self.expected_status_of(step) is not None for step in self.test_request)
+    def expected_outcome_step(self) -> Step | None:
+        """The first test step with a known non-happy status, if any."""
+        for step in self.test_request:
+            if self.expected_status_of(step) is not None:
+                return step
+        return None
 
 
 class SpecError(Exception):

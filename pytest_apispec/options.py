@@ -120,13 +120,15 @@ def _pick(config: pytest.Config, option: str, env: str | None, ini: str) -> str 
     return str(value).strip() if value is not None else None
 
 
-def _pairs(lines: list[str], source: str) -> dict[str, str]:
+def _pairs(lines: list[str], source: str, secret: bool = False) -> dict[str, str]:
     pairs = {}
     for line in lines:
         if not line.strip():
             continue
         name, sep, value = line.partition("=")
         if not sep or not name.strip():
+            if secret:  # most likely a bare token: never echo it
+                raise pytest.UsageError(f"{source}: a value is not TYPE=TOKEN, such as staff=...")
             raise pytest.UsageError(f"{source}: {line!r} is not NAME=VALUE")
         pairs[name.strip()] = value.strip()
     return pairs
@@ -142,6 +144,20 @@ def _number(config: pytest.Config, value: str | None, what: str, default: float)
     if number < 0:
         raise pytest.UsageError(f"{what} must not be negative, not {value!r}")
     return number
+
+
+MAX_RETRIES = 10
+
+
+def _retries(value: str | None) -> int:
+    text = (value or "").strip()
+    if not text:
+        return 2
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_RETRIES:
+        raise pytest.UsageError(
+            f"api_max_retries must be a whole number from 0 to {MAX_RETRIES}, not {value!r}"
+        )
+    return int(text)
 
 
 def resolve_settings(config: pytest.Config) -> ApiSettings:
@@ -169,9 +185,7 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
         allowed_hosts=frozenset(h.strip() for h in config.getini("api_allowed_hosts") if h.strip()),
         verify_tls=bool(config.getini("api_verify_tls"))
         and not config.getoption("api_no_verify_tls"),
-        max_retries=int(
-            _number(config, config.getini("api_max_retries") or None, "api_max_retries", 2)
-        ),
+        max_retries=_retries(config.getini("api_max_retries")),
         max_retry_wait=_number(
             config, config.getini("api_max_retry_wait") or None, "api_max_retry_wait", 10.0
         ),
@@ -205,7 +219,7 @@ class ConfiguredTokens(Mapping[str, str]):
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> ConfiguredTokens:
-        cli = _pairs(config.getoption("api_token"), "--api-token")
+        cli = _pairs(config.getoption("api_token"), "--api-token", secret=True)
         for token_type in WELL_KNOWN_TOKEN_TYPES:
             value = config.getoption(f"api_token_{token_type}")
             if value:

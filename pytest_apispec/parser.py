@@ -7,6 +7,7 @@ fix it``. It never raises anything else for bad input.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +30,7 @@ from pytest_apispec.model import (
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_RETRIES = 10  # a step's own 'retries:'; each wait is bounded by api_max_retry_wait
 _FRONTMATTER = YAMLHandler()
 _TEST_REQUEST_HEADING = re.compile(r"^ {0,3}##\s+test request\s*#*\s*$", re.I | re.M)
 _ENDPOINT_KEY = re.compile(r"^endpoint\s*:", re.M)
@@ -45,7 +47,8 @@ def read_spec(path: Path, display_path: Path | None = None) -> Spec | None:
     """
     shown = display_path or path
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:  # no more than it takes to tell that it is too large
+            raw = file.read(min(os.fstat(file.fileno()).st_size, MAX_FILE_BYTES) + 1)
     except OSError as exc:
         raise SpecError(
             shown, None, f"cannot be read ({exc.strerror}); check its permissions"
@@ -54,24 +57,34 @@ def read_spec(path: Path, display_path: Path | None = None) -> Spec | None:
 
 
 def parse_spec(path: Path, raw: bytes) -> Spec | None:
+    if len(raw) > MAX_FILE_BYTES:
+        _check_too_large(path, raw[:MAX_FILE_BYTES])
+        return None
     text = _decode(path, raw)
     if text is None:
         return None
     has_frontmatter = _FRONTMATTER.detect(text)
     if not has_frontmatter and not _TEST_REQUEST_HEADING.search(text):
         return None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SpecError(
-            path,
-            None,
-            f"is {len(raw) // 1024} KiB, more than an endpoint doc can be "
-            f"({MAX_FILE_BYTES // 1024} KiB); move large examples out of the doc",
-        )
     meta, body, body_line = _split_frontmatter(path, text) if has_frontmatter else ({}, text, 1)
     doc = markdown.scan(body, body_line)
     if "endpoint" not in meta and not _has_runnable_test_request(doc):
         return None
     return _build_spec(path, meta, doc)
+
+
+def _check_too_large(path: Path, start: bytes) -> None:
+    """A file past the size limit is an error if its start looks like a spec, else ignored."""
+    text = start.decode("utf-8-sig", "replace")
+    if "\x00" in text:
+        return
+    if _FRONTMATTER.detect(text) or _TEST_REQUEST_HEADING.search(text):
+        raise SpecError(
+            path,
+            None,
+            f"is larger than {MAX_FILE_BYTES // 1024} KiB, more than an endpoint doc can be; "
+            "move large examples out of the doc",
+        )
 
 
 def _decode(path: Path, raw: bytes) -> str | None:
@@ -204,7 +217,7 @@ class _Fields:
 def _as_status(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _is_number(value.strip(), 3):
         value = int(value.strip())
     if isinstance(value, int) and 100 <= value <= 599:
         return value
@@ -281,9 +294,14 @@ def _check_shared_steps(path: Path, prerequisites: tuple[Step, ...]) -> None:
 def _as_int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _is_number(value, 18):
         return int(value)
     return None
+
+
+def _is_number(text: str, max_digits: int) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` raises."""
+    return text.isascii() and text.isdigit() and len(text) <= max_digits
 
 
 def _item_name(name: str) -> str:
@@ -440,8 +458,10 @@ def _retries(fields: _Fields) -> int | None:
     value = fields.data.get("retries")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise fields.error(f"'retries' must be a whole number of 0 or more, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+        raise fields.error(
+            f"'retries' must be a whole number from 0 to {MAX_RETRIES}, not {value!r}"
+        )
     return value
 
 

@@ -25,6 +25,7 @@ from pytest_apispec.redact import Redactor
 from pytest_apispec.requirements import unmet_requirement
 from pytest_apispec.results import ApiSpecFailure
 from pytest_apispec.runner import DocRun, StepRunner
+from pytest_apispec.settings import ApiSettings
 
 SPEC_SUFFIXES = frozenset({".md", ".txt"})
 REDACTOR = pytest.StashKey[Redactor]()
@@ -44,9 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
     redactor = Redactor()
     redactor.add(tokens.values())
     redactor.install_logging()
+    config.pluginmanager.register(redactor, "apispec-redactor")  # for its warning hook
     config.stash[REDACTOR] = redactor
     markers.register_static(config)
     if not settings.verify_tls:
+        # our own warning says it once; urllib3 would add one for every request
+        config.addinivalue_line(
+            "filterwarnings", "ignore::urllib3.exceptions.InsecureRequestWarning"
+        )
+    if not settings.verify_tls and not hasattr(config, "workerinput"):  # once, not per worker
         warnings.warn(
             pytest.PytestConfigWarning(
                 "pytest-apispec: TLS certificate verification is OFF "
@@ -75,7 +82,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return make_collector(parent, file_path, spec, None)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: redacts what every other hook made
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
@@ -86,12 +93,14 @@ def pytest_runtest_makereport(
         and call.excinfo is not None
         and isinstance(call.excinfo.value, ApiSpecFailure)
     ):
-        report.longrepr = describe_failure(item.config, call.excinfo.value, item.spec.description)
+        report.longrepr = describe_failure(
+            item.config, call.excinfo.value, item.spec.description, call.when
+        )
     item.config.stash[REDACTOR].redact_report(report)
     return report
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_make_collect_report(
     collector: pytest.Collector,
 ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
@@ -101,6 +110,15 @@ def pytest_make_collect_report(
 
 
 # ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def apispec_settings(pytestconfig: pytest.Config) -> ApiSettings:
+    """The resolved settings (command line, then environment, then ini): base URLs, timeout...
+
+    Read-only; a conftest uses it to reach the same API, e.g. to log in.
+    """
+    return pytestconfig.stash[SETTINGS]
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,11 @@
 """Safe YAML loading that remembers where each mapping started, and freezes the result.
 
 Only PyYAML's safe constructors are used (the C-accelerated one when available): a
-``!!python/object`` tag is an error, never code. Aliases are resolved by PyYAML as shared
-objects; :func:`freeze` walks the result with a node budget, so an alias bomb ("billion
-laughs") is rejected instead of being expanded.
+``!!python/object`` tag is an error, never code. Before anything is built, the parser's events
+are counted: a document nested too deeply, or whose aliases would expand to too many values
+(an alias bomb, "billion laughs"), is rejected in time proportional to its text. Aliases are
+resolved by PyYAML as shared objects, and :func:`freeze` walks the result with a node budget
+as a second line of defence.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+MAX_YAML_DEPTH = MAX_DEPTH + 8  # a whole block: steps -> step -> body -> ...
 
 
 class LineDict(dict[Any, Any]):
@@ -39,6 +42,12 @@ def _construct_line_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> 
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_mapping)
+# Dates and times stay text as written: they are sent as JSON strings and reported as-is
+# (``verifiedAt: 2026-02-08T10:24:43.000Z`` must not come back as ``2026-02-08 10:24:43+00:00``).
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 
 class YamlError(ValueError):
@@ -50,22 +59,81 @@ class YamlError(ValueError):
         super().__init__(message)
 
 
+_QUOTED = "the quoted text that starts on this line"
+_OPENED_ON_CONTEXT_LINE = {
+    "while parsing a flow sequence": "the [...] list that starts on this line",
+    "while parsing a flow mapping": "the {...} mapping that starts on this line",
+    "while scanning a quoted scalar": _QUOTED,
+    "while parsing a quoted scalar": _QUOTED,
+    "while scanning a double-quoted scalar": _QUOTED,
+    "while scanning a simple key": "the key on this line",
+}
+
+
 def load(text: str) -> Any:
     """Load one YAML document safely; mappings come back as :class:`LineDict`."""
     try:
+        _check_shape(text)
         return yaml.load(text, Loader=_LineLoader)
+    except YamlError:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        return _raise(mark.line if mark is not None else None, problem)
+        opened = _OPENED_ON_CONTEXT_LINE.get(exc.context or "")
+        if opened and exc.context_mark is not None:
+            # an unclosed bracket or quote fails lines later: point at where it opened
+            mark, problem = exc.context_mark, f"{problem}, in {opened}"
+        return _raise(mark.line if mark is not None else None, problem, text)
     except yaml.YAMLError as exc:
         return _raise(None, str(exc).splitlines()[0] if str(exc) else "invalid YAML")
     except RecursionError:
         return _raise(None, "YAML is nested too deeply")
+    except ValueError as exc:  # an integer of more than sys.get_int_max_str_digits() digits
+        return _raise(None, str(exc).split(";")[0])
 
 
-def _raise(line: int | None, message: str) -> Any:
-    if "\\t" in message or "\t" in message:
+def _check_shape(text: str) -> None:
+    """Reject YAML too deep or too large once its aliases are expanded, before building it.
+
+    Walks the parser's events, which libyaml produces without recursion: its C composer
+    recurses once per nesting level and crashes the interpreter on a deep enough document,
+    and a few lines of aliases can stand for billions of values.
+    """
+    expanded: dict[str, int] = {}  # anchor -> how many values it stands for
+    starts: list[tuple[str | None, int]] = []  # open collections: (anchor, count at start)
+    count = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            count += expanded.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            count += 1
+            if event.anchor:
+                expanded[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            starts.append((event.anchor, count))
+            count += 1
+            if len(starts) > MAX_YAML_DEPTH:
+                _raise(_line(event), f"nested more than {MAX_YAML_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent) and starts:
+            anchor, start = starts.pop()
+            if anchor:
+                expanded[anchor] = count - start
+        if count > MAX_NODES:
+            _raise(
+                _line(event), f"its aliases expand to more than {MAX_NODES} values (an alias bomb?)"
+            )
+
+
+def _line(event: yaml.Event) -> int | None:
+    mark = event.start_mark
+    return mark.line if mark is not None else None
+
+
+def _raise(line: int | None, message: str, text: str = "") -> Any:
+    lines = text.split("\n")
+    indent = lines[line] if line is not None and line < len(lines) else ""
+    if "\\t" in message or "\t" in message or "\t" in indent[: len(indent) - len(indent.lstrip())]:
         message += " (YAML does not allow tabs for indentation; use spaces)"
     raise YamlError(line, message)
 

@@ -29,7 +29,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Final, Literal, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
-__all__ = ["DEMO_BUSINESS_ID", "DEMO_TOKENS", "DemoApi"]
+__all__ = ["DEMO_BUSINESS_ID", "DEMO_LOGIN", "DEMO_TOKENS", "DemoApi"]
 
 DEMO_TOKENS: Final[Mapping[str, str]] = MappingProxyType(
     {"staff": "demo-staff-token-4f1c", "client": "demo-client-token-9a7e"}
@@ -38,6 +38,11 @@ DEMO_TOKENS: Final[Mapping[str, str]] = MappingProxyType(
 
 DEMO_BUSINESS_ID: Final[str] = "biz_demo_1"
 """The only business that has data in the demo."""
+
+DEMO_LOGIN: Final[Mapping[str, str]] = MappingProxyType(
+    {"username": "demo-staff", "password": "demo-password"}
+)
+"""Credentials ``POST /auth/login`` accepts; it answers with the staff token."""
 
 _DIRECTORY_TOKEN: Final = "demo-directory-token"
 _GATEWAY_BLOCKED_PREFIX: Final = "/business/payments/v1/"
@@ -314,6 +319,15 @@ def _list_directory_businesses(state: _State, req: _Request) -> _Response:
     return _ok({"businesses": [{"id": DEMO_BUSINESS_ID}]})
 
 
+def _login(state: _State, req: _Request) -> _Response:
+    username, password = req.body.get("username"), req.body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return _error(422, "username and password are required")
+    if username != DEMO_LOGIN["username"] or password != DEMO_LOGIN["password"]:
+        return _error(401, "invalid username or password")
+    return _ok({"token": DEMO_TOKENS["staff"], "token_type": "staff", "expires_in": 3600})
+
+
 def _flaky(state: _State, req: _Request) -> _Response:
     state.flaky_calls += 1
     if state.flaky_calls % 2 == 1:
@@ -342,6 +356,7 @@ def _route(method: str, template: str, auth: AuthKind, handler: _Handler) -> _Ro
 
 _ROUTES: Final[tuple[_Route, ...]] = (
     _route("GET", "/health", "open", _health),
+    _route("POST", "/auth/login", "open", _login),
     _route("GET", "/platform/v1/clients", "staff", _list_clients),
     _route("GET", "/platform/v1/clients/{id}", "staff", _get_client),
     _route("GET", "/platform/v1/payment/packages", "staff", _list_packages),
