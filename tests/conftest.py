@@ -6,6 +6,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import responses
+from apispec_helpers import MOCK_BASE_URL, MOCK_FALLBACK_URL, MOCK_TOKENS, DocWriter
 
 from pytest_apispec.demo import DEMO_BUSINESS_ID, DEMO_TOKENS, DemoApi
 
@@ -45,3 +47,43 @@ def demo_env(demo_api: DemoApi, monkeypatch: pytest.MonkeyPatch) -> DemoApi:
 
 
 BUSINESS_VAR = f"business_id={DEMO_BUSINESS_ID}"
+
+
+# ---------------------------------------------------------------- helpers for the suite
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_hypothesis_imported() -> None:
+    """Import hypothesis once, up front.
+
+    pytester's in-process runs drop every module imported during a run, and the hypothesis
+    plugin imports hypothesis at the end of each run: without this, every ``runpytest`` pays
+    about a second to import it again.
+    """
+    __import__("hypothesis.internal.observability")
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    """A ``responses`` mock of every HTTP request made in this process (in-process pytester
+    runs included); a request that matches nothing fails with a connection error."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_env(
+    mocked: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> responses.RequestsMock:
+    """Point the plugin at the mocked hosts through the environment, with two tokens."""
+    monkeypatch.setenv("API_BASE_URL", MOCK_BASE_URL)
+    monkeypatch.setenv("API_FALLBACK_URL", MOCK_FALLBACK_URL)
+    monkeypatch.setenv("API_TOKEN_STAFF", MOCK_TOKENS["staff"])
+    monkeypatch.setenv("API_TOKEN_CLIENT", MOCK_TOKENS["client"])
+    return mocked
+
+
+@pytest.fixture
+def write_doc(pytester: pytest.Pytester) -> DocWriter:
+    """``write_doc("sales/get.md", front, test, prerequisites=..., cleanup=...)``."""
+    return DocWriter(pytester.path)
