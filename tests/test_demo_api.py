@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from pytest_apispec.demo import DEMO_BUSINESS_ID, DEMO_TOKENS, DemoApi
+from pytest_apispec.demo import DEMO_BUSINESS_ID, DEMO_LOGIN, DEMO_TOKENS, DemoApi
 
 STAFF = {"Authorization": f"Bearer {DEMO_TOKENS['staff']}"}
 CLIENT = {"Authorization": f"Bearer {DEMO_TOKENS['client']}"}
@@ -240,3 +240,29 @@ def test_latency() -> None:
         started = time.monotonic()
         assert requests.get(f"{slow.base_url}/health", timeout=5).status_code == 200
         assert time.monotonic() - started >= 0.2
+
+
+def test_login_answers_the_staff_token_for_the_demo_credentials(
+    api: DemoApi, http: requests.Session
+) -> None:
+    url = f"{api.base_url}/auth/login"
+    good = http.post(url, json=dict(DEMO_LOGIN))
+    assert good.status_code == 200
+    assert good.json() == {
+        "data": {"token": DEMO_TOKENS["staff"], "token_type": "staff", "expires_in": 3600}
+    }
+    token = good.json()["data"]["token"]
+    clients = http.get(
+        f"{api.base_url}/platform/v1/clients",
+        params={"business_id": DEMO_BUSINESS_ID},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert clients.status_code == 200
+    wrong = http.post(url, json={**DEMO_LOGIN, "password": "guess"})
+    assert (wrong.status_code, wrong.json()) == (401, {"error": "invalid username or password"})
+    for body in ({}, {"username": "demo-staff"}, {"username": 1, "password": 2}):
+        missing = http.post(url, json=body)
+        assert (missing.status_code, missing.json()) == (
+            422,
+            {"error": "username and password are required"},
+        )
