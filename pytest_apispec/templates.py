@@ -28,7 +28,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# Names are stripped in Python (group 1 keeps the spaces): r"\{\{\s*([^{}]*?)\s*\}\}" takes
+# cubic time on "{{" and a long run of spaces, 77 s for 5000 of them.
+_PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 _TODAY = re.compile(r"^\$today\s*(?:([+-])\s*(\d+))?$")
 _RANDOM_INT = re.compile(r"^\$randomInt(?:\s+(-?\d+)\s+(-?\d+))?$")
 
@@ -90,10 +92,10 @@ def render_string(template: str, variables: Mapping[str, Any]) -> Any:
     """Render one string; a lone placeholder returns the value with its own type."""
     whole = _PLACEHOLDER.fullmatch(template.strip()) if "{{" in template else None
     if whole:
-        return lookup(whole[1], variables)
+        return lookup(whole[1].strip(), variables)
     if "{{" not in template:
         return template
-    return _PLACEHOLDER.sub(lambda m: as_text(lookup(m[1], variables)), template)
+    return _PLACEHOLDER.sub(lambda m: as_text(lookup(m[1].strip(), variables)), template)
 
 
 def render(value: Any, variables: Mapping[str, Any]) -> Any:
@@ -110,7 +112,7 @@ def render(value: Any, variables: Mapping[str, Any]) -> Any:
 def render_path(template: str, variables: Mapping[str, Any]) -> str:
     """Render a URL path, percent-encoding every substituted value."""
     return _PLACEHOLDER.sub(
-        lambda m: quote(as_text(lookup(m[1], variables)), safe=""),
+        lambda m: quote(as_text(lookup(m[1].strip(), variables)), safe=""),
         template,
     )
 
@@ -118,7 +120,7 @@ def render_path(template: str, variables: Mapping[str, Any]) -> str:
 def placeholders(value: Any) -> set[str]:
     """Every placeholder name used anywhere in a value."""
     if isinstance(value, str):
-        return {match[1] for match in _PLACEHOLDER.finditer(value)}
+        return {match[1].strip() for match in _PLACEHOLDER.finditer(value)}
     if isinstance(value, Mapping):
         return set().union(*(placeholders(item) for item in value.values()))
     if isinstance(value, tuple | list):
