@@ -44,7 +44,8 @@ def test_seeds_collect_without_configuration_or_network(seeds: pytest.Pytester) 
     result.stdout.fnmatch_lines(
         [
             "000_2b83c488c88b2697.txt::PUT /business/payments/v1/client_packages/{uid}",
-            "002_0e345b8b3eb5dc79.txt::POST /platform/v1/clients/payment/client_packages/update_usage",
+            "002_0e345b8b3eb5dc79.txt::POST"
+            " /platform/v1/clients/payment/client_packages/update_usage",
         ]
     )
     assert result.ret == 0
