@@ -14,6 +14,7 @@ one request.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal
@@ -34,14 +35,25 @@ FixtureScope = Literal["function", "package", "session"]
 _SHARED = pytest.StashKey[set[tuple[str, str]]]()
 
 
+# pytest reads every fixture function's signature; computing it is most of the cost of
+# registering thousands of fixtures, and ours all take just ``request``.
+_REQUEST_ONLY = inspect.Signature(
+    [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+)
+
+
 def register(
-    node: pytest.Collector, name: str, func: Callable[..., Any], scope: FixtureScope = "function"
+    node: pytest.Collector,
+    name: str,
+    func: Callable[[pytest.FixtureRequest], Any],
+    scope: FixtureScope = "function",
 ) -> None:
-    """Register a function-scoped fixture visible to ``node``'s items only.
+    """Register a fixture taking only ``request``, visible to ``node``'s items only.
 
     Uses the public ``pytest.register_fixture`` (pytest 9.1+) and falls back to the
     private ``FixtureManager._register_fixture`` that pytest 8.3-9.0 have.
     """
+    func.__signature__ = _REQUEST_ONLY  # type: ignore[attr-defined]
     public = getattr(pytest, "register_fixture", None)
     if public is not None:
         public(name=name, func=func, node=node, scope=scope)
