@@ -9,6 +9,8 @@ any test function.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from pytest_apispec.runner import DocRun
 from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
 
 SETTINGS = pytest.StashKey[ApiSettings]()
+_RUN_DOC_FUNCTIONS = pytest.StashKey[dict[tuple[str, ...], Callable[[], None]]]()
 
 
 class SpecFile(pytest.Module):
@@ -49,10 +52,7 @@ class SpecItem(pytest.Function):
 
     @classmethod
     def for_spec(cls, parent: SpecFile, spec: Spec, entry: str) -> SpecItem:
-        def run_doc() -> None:  # pragma: no cover - never called, see runtest
-            """Runs the doc's Test Request."""
-
-        run_doc.pytestmark = [pytest.mark.usefixtures(*spec.fixtures, entry).mark]  # type: ignore[attr-defined]
+        run_doc = _run_doc_function(parent.config, (*spec.fixtures, entry))
         item = cls.from_parent(parent, name=spec.name, callobj=run_doc)
         item.spec = spec
         item.entry_fixture = entry
@@ -136,6 +136,24 @@ def describe_failure(
         text = f"{message}\n{text}"
     location = (str(result.path), result.step.line, message)
     return SpecFailureRepr(text, location, style, line_in_body=when != "call")
+
+
+def _run_doc_function(config: pytest.Config, fixture_names: tuple[str, ...]) -> Callable[[], None]:
+    """The function behind a doc's item, shared by every doc that needs the same fixtures.
+
+    Items only read it (its ``usefixtures`` mark); one per doc would cost memory for nothing.
+    """
+    functions = config.stash.setdefault(_RUN_DOC_FUNCTIONS, {})
+    function = functions.get(fixture_names)
+    if function is None:
+
+        def run_doc() -> None:  # pragma: no cover - never called, see runtest
+            """Runs the doc's Test Request."""
+
+        run_doc.pytestmark = [pytest.mark.usefixtures(*fixture_names).mark]  # type: ignore[attr-defined]
+        run_doc.__signature__ = inspect.Signature()  # type: ignore[attr-defined]  # cheap for pytest
+        function = functions[fixture_names] = run_doc
+    return function
 
 
 def _xdist_group(parent: SpecFile, spec: Spec, settings: ApiSettings) -> str | None:

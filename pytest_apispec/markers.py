@@ -28,6 +28,9 @@ DYNAMIC_PREFIXES = {
 }
 XDIST_GROUP = "xdist_group"  # pytest-xdist's own marker; we register it when xdist is absent
 _REGISTERED = pytest.StashKey[set[str]]()
+# One decorator per marker name, shared by every item that carries it (marks are immutable):
+# a fresh Mark per item and name is ~1 KB per doc in a large collection.
+_DECORATORS = pytest.StashKey[dict[str, pytest.MarkDecorator]]()
 
 
 def marker_name(prefix: str, value: str) -> str:
@@ -75,11 +78,15 @@ def apply(item: pytest.Item, spec: Spec) -> None:
             method=spec.method,
         )
     )
+    decorators = config.stash.setdefault(_DECORATORS, {})
     for name in spec_marker_names(spec):
         if name not in registered:
             registered.add(name)
             config.addinivalue_line("markers", f"{name}: {_describe(name)}")
-        item.add_marker(name)
+        decorator = decorators.get(name)
+        if decorator is None:
+            decorator = decorators[name] = getattr(pytest.mark, name)
+        item.add_marker(decorator)
 
 
 def _describe(name: str) -> str:
