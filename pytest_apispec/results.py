@@ -65,6 +65,11 @@ class StepResult:
         return f"{self.location}: step '{self.step.id}': {first}{more}"
 
 
+class StepError(Exception):
+    """A step that cannot be sent as written, or whose exchange failed (no base URL, an
+    undefined variable, a redirect loop, ...): the message says which and what to do."""
+
+
 class ApiSpecFailure(Exception):
     """Base of the failures a doc run raises; carries the step result for the report."""
 

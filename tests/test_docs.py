@@ -724,7 +724,7 @@ _MESSAGE_CALLS = {
     "YamlError",
     "PytestConfigWarning",
 }
-_MESSAGE_MODULES_ALL_STRINGS = {"runner.py", "requirements.py"}
+_MESSAGE_MODULES_ALL_STRINGS = {"runner.py", "transport.py", "checks.py", "requirements.py"}
 
 
 def _fragments(node: ast.AST) -> list[str]:

@@ -16,8 +16,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_apispec.checks import EXCERPT_CHARS
 from pytest_apispec.report import format_result
-from pytest_apispec.runner import EXCERPT_CHARS, MAX_BODY_BYTES
+from pytest_apispec.transport import MAX_BODY_BYTES
 
 from .helpers import TOKEN, Clock, doc, run_step, step
 from .servers import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_apispec import parser, runner, yamlsafe
+from pytest_apispec import checks, parser, transport, yamlsafe
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
@@ -19,9 +19,9 @@ def test_the_limits_table_matches_the_code() -> None:
         "yamlsafe.MAX_YAML_DEPTH": (yamlsafe.MAX_YAML_DEPTH, 72),
         "yamlsafe.MAX_DEPTH": (yamlsafe.MAX_DEPTH, 64),
         "yamlsafe.MAX_NODES": (yamlsafe.MAX_NODES, 200_000),
-        "runner.MAX_BODY_BYTES": (runner.MAX_BODY_BYTES, 10 * 2**20),
-        "runner.EXCERPT_CHARS": (runner.EXCERPT_CHARS, 2000),
-        "runner.MAX_REDIRECTS": (runner.MAX_REDIRECTS, 10),
+        "transport.MAX_BODY_BYTES": (transport.MAX_BODY_BYTES, 10 * 2**20),
+        "checks.EXCERPT_CHARS": (checks.EXCERPT_CHARS, 2000),
+        "transport.MAX_REDIRECTS": (transport.MAX_REDIRECTS, 10),
         "parser.MAX_RETRIES": (parser.MAX_RETRIES, 10),
     }
     for name, (actual, documented) in limits.items():
