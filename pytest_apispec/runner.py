@@ -77,7 +77,6 @@ class StepRunner:
     def _prepare(
         self, spec: Spec, step: Step, variables: Mapping[str, Any]
     ) -> tuple[RequestRecord, TokenAuth | None]:
-        where = f"step '{step.id}' (line {step.line})"
         try:
             path = templates.render_path(step.path, variables)
             params = templates.render(step.params, variables)
@@ -91,29 +90,27 @@ class StepRunner:
                 templates.lookup(name, variables)
         except templates.UndefinedVariable as exc:
             raise StepError(
-                f"{where} uses {{{{{exc.name}}}}}, which has no value; define it with "
+                f"uses {{{{{exc.name}}}}}, which has no value; define it with "
                 f"--api-var {exc.name}=VALUE, an 'api_vars' ini line, the apispec_vars fixture, "
                 "or extract it in an earlier step"
             ) from None
         if _dot_segments(path) > _dot_segments(step.path):
             raise StepError(
-                f"{where}: a value placed into the path {step.path!r} is '.' or '..', which "
+                f"a value placed into the path {step.path!r} is '.' or '..', which "
                 f"would move the request to another path ({path}); check the variables it uses"
             )
-        url = self._url(spec, step, path, where)
+        url = self._url(spec, step, path)
         if params:
             try:
                 url = requests.Request("GET", url, params=params).prepare().url or url
             except (requests.RequestException, ValueError) as exc:
-                raise StepError(f"{where}: {url} is not a valid URL ({exc})") from None
+                raise StepError(f"{url} is not a valid URL ({exc})") from None
         auth = None
         token_type = self.token_type(spec, step)
         if token_type is not None:
             token = self.tokens.get(token_type)
             if token is None:
-                raise StepError(
-                    f"{where} needs a '{token_type}' token; set {token_env_var(token_type)}"
-                )
+                raise StepError(f"needs a '{token_type}' token; set {token_env_var(token_type)}")
             if self.may_receive_token(url):
                 auth = TokenAuth(self.settings.auth_header, self.settings.auth_scheme, token)
                 headers[self.settings.auth_header] = _token_reference(
@@ -121,13 +118,13 @@ class StepRunner:
                 )
         return RequestRecord(step.method, url, tuple(headers.items()), body), auth
 
-    def _url(self, spec: Spec, step: Step, path: str, where: str) -> str:
+    def _url(self, spec: Spec, step: Step, path: str) -> str:
         if urlsplit(path).scheme in ("http", "https"):
             if origin_of(path) is None:
-                raise StepError(f"{where}: {path} is not a valid URL")
+                raise StepError(f"{path} is not a valid URL")
             if not self.may_receive_token(path):
                 raise StepError(
-                    f"{where} sends to {host_of(path)}, which is neither the base nor the fallback "
+                    f"sends to {host_of(path)}, which is neither the base nor the fallback "
                     "host; tokens only go to configured hosts. Add the host to the "
                     "'api_allowed_hosts' ini setting if it is meant"
                 )
@@ -135,7 +132,7 @@ class StepRunner:
         base = self.base_url(spec, step)
         if not base:
             kind = "fallback" if spec.step_uses_fallback(step) else "base"
-            raise StepError(f"{where} needs the {kind} URL, which is not configured")
+            raise StepError(f"needs the {kind} URL, which is not configured")
         return base.rstrip("/") + "/" + path.lstrip("/")
 
     # ------------------------------------------------------------ sending

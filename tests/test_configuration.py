@@ -585,7 +585,7 @@ def test_a_step_addressing_another_host_is_refused(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            "*step 'out' (line *) sends to elsewhere.example.test, which is neither the base nor "
+            "  - sends to elsewhere.example.test, which is neither the base nor "
             "the fallback host*api_allowed_hosts*"
         ]
     )

@@ -147,7 +147,7 @@ def test_an_undefined_variable_in_an_expectation_is_a_clear_failure(
     result.assert_outcomes(failed=1)
     line = line_of(doc, "- id: check")
     result.stdout.fnmatch_lines(
-        [f"*step 'check' (line {line}) uses {{{{undefined_value}}}}, which has no value*"]
+        [f"doc.md:{line}: step 'check' failed", "  - uses {{undefined_value}}, which has no value*"]
     )
     result.stdout.no_fnmatch_line("*UndefinedVariable*")
     result.stdout.no_fnmatch_line("*Traceback*")
