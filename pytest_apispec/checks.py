@@ -18,10 +18,9 @@ from jsonpath_ng.ext.parser import parse as jsonpath_parse
 
 from pytest_apispec import templates
 from pytest_apispec.model import Step
-from pytest_apispec.results import ResponseRecord
+from pytest_apispec.results import EXCERPT_CHARS, ResponseRecord
 from pytest_apispec.transport import MAX_BODY_BYTES
 
-EXCERPT_CHARS = 2000
 NO_JSON: Any = object()
 """What :func:`parse_json` gives for a body that is empty, too large or not JSON."""
 
@@ -37,19 +36,15 @@ def jsonpath_values(expression: str, document: Any) -> list[Any]:
 
 
 def response_record(response: requests.Response, body: bytes) -> ResponseRecord:
-    excerpt = body[: EXCERPT_CHARS * 4]
-    try:
-        text = excerpt.decode(response.encoding or "utf-8", "replace")
-    except LookupError:  # a charset Python does not know, or not a text encoding ("hex")
-        text = excerpt.decode("utf-8", "replace")
     return ResponseRecord(
         status=response.status_code,
         reason=response.reason or "",
         headers=tuple(response.headers.items()),
-        body_excerpt=text[:EXCERPT_CHARS],
+        body_head=body[: EXCERPT_CHARS * 4],  # enough bytes for EXCERPT_CHARS characters
         body_size=len(body),
-        truncated=len(text) > EXCERPT_CHARS or len(body) > MAX_BODY_BYTES,
+        encoding=response.encoding,
         elapsed=response.elapsed.total_seconds(),
+        over_limit=len(body) > MAX_BODY_BYTES,
     )
 
 

@@ -22,15 +22,36 @@ class RequestRecord:
     body: Any = None
 
 
+EXCERPT_CHARS = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseRecord:
+    """A response as reports show it. The excerpt is decoded only when a report asks for it:
+    passing steps, the vast majority, cost no report work."""
+
     status: int
     reason: str
     headers: tuple[tuple[str, str], ...]
-    body_excerpt: str
+    body_head: bytes
     body_size: int
-    truncated: bool
+    encoding: str | None
     elapsed: float
+    over_limit: bool = False
+
+    @property
+    def body_excerpt(self) -> str:
+        return self._text()[:EXCERPT_CHARS]
+
+    @property
+    def truncated(self) -> bool:
+        return self.over_limit or len(self._text()) > EXCERPT_CHARS
+
+    def _text(self) -> str:
+        try:
+            return self.body_head.decode(self.encoding or "utf-8", "replace")
+        except LookupError:  # a charset Python does not know, or not a text encoding ("hex")
+            return self.body_head.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)

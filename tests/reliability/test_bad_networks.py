@@ -16,8 +16,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pytest_apispec.checks import EXCERPT_CHARS
 from pytest_apispec.report import format_result
+from pytest_apispec.results import EXCERPT_CHARS
 from pytest_apispec.transport import MAX_BODY_BYTES
 
 from .helpers import TOKEN, Clock, doc, run_step, step

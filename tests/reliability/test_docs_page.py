@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_apispec import checks, parser, transport, yamlsafe
+from pytest_apispec import parser, results, transport, yamlsafe
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
@@ -20,7 +20,7 @@ def test_the_limits_table_matches_the_code() -> None:
         "yamlsafe.MAX_DEPTH": (yamlsafe.MAX_DEPTH, 64),
         "yamlsafe.MAX_NODES": (yamlsafe.MAX_NODES, 200_000),
         "transport.MAX_BODY_BYTES": (transport.MAX_BODY_BYTES, 10 * 2**20),
-        "checks.EXCERPT_CHARS": (checks.EXCERPT_CHARS, 2000),
+        "results.EXCERPT_CHARS": (results.EXCERPT_CHARS, 2000),
         "transport.MAX_REDIRECTS": (transport.MAX_REDIRECTS, 10),
         "parser.MAX_RETRIES": (parser.MAX_RETRIES, 10),
     }
