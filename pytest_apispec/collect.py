@@ -21,12 +21,16 @@ from _pytest.pathlib import bestrelpath
 
 from pytest_apispec import fixtures, markers
 from pytest_apispec.model import Spec, SpecError
+from pytest_apispec.parser import read_spec
 from pytest_apispec.report import format_result
 from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
 from pytest_apispec.runner import DocRun
 from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
+from pytest_apispec.speccache import MISSING, SpecCache
 
 SETTINGS = pytest.StashKey[ApiSettings]()
+SPEC_CACHE = pytest.StashKey[SpecCache]()
+SPEC_SUFFIXES = frozenset({".md", ".txt"})
 _RUN_DOC_FUNCTIONS = pytest.StashKey[dict[tuple[str, ...], Callable[[], None]]]()
 
 
@@ -200,6 +204,39 @@ class BrokenSpecItem(pytest.Item):
             location = (str(error.path), error.line or 1, error.message)
             return SpecFailureRepr(str(error), location, style, line_in_body=False)
         return super().repr_failure(excinfo)
+
+
+def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
+    """The collector of an endpoint doc, or ``None`` for any other file.
+
+    A broken doc is collected too (as one failing item), so the session goes on.
+    """
+    if file_path.suffix.lower() not in SPEC_SUFFIXES or not _requested(parent.session, file_path):
+        return None
+    display = Path(bestrelpath(parent.config.invocation_params.dir, file_path))
+    cache = parent.config.stash.get(SPEC_CACHE, None)
+    spec = cache.get(file_path, display) if cache is not None else MISSING
+    if spec is MISSING:
+        try:
+            spec = read_spec(file_path, display)
+        except SpecError as error:
+            return make_collector(parent, file_path, None, error)
+        if cache is not None:
+            cache.put(file_path, display, spec)
+    if spec is None:
+        return None
+    return make_collector(parent, file_path, spec, None)
+
+
+def _requested(session: pytest.Session, file_path: Path) -> bool:
+    """Whether the run asked for this file: it, or a folder above it, is a command-line path.
+
+    ``pytest docs/a.md`` collects the whole ``docs`` folder and then keeps ``a.md`` only;
+    parsing the siblings it throws away would make running one doc as slow as running them all.
+    """
+    return session.isinitpath(file_path) or any(
+        session.isinitpath(folder) for folder in file_path.parents
+    )
 
 
 def make_collector(

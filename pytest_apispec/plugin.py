@@ -10,28 +10,29 @@ import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import requests
-from _pytest.pathlib import bestrelpath
 
 from pytest_apispec import __version__, markers
-from pytest_apispec.collect import SETTINGS, SpecItem, describe_failure, make_collector
+from pytest_apispec.collect import (
+    SETTINGS,
+    SPEC_CACHE,
+    SpecItem,
+    collect_doc,
+    describe_failure,
+)
 from pytest_apispec.fixtures import RUN_FIXTURE
-from pytest_apispec.model import SpecError
 from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settings
-from pytest_apispec.parser import read_spec
 from pytest_apispec.redact import Redactor
 from pytest_apispec.requirements import unmet_requirement
 from pytest_apispec.results import ApiSpecFailure
 from pytest_apispec.runner import DocRun, StepRunner
+from pytest_apispec.session import ApiSession
 from pytest_apispec.settings import ApiSettings
-from pytest_apispec.speccache import MISSING, SpecCache
+from pytest_apispec.speccache import SpecCache
 
-SPEC_SUFFIXES = frozenset({".md", ".txt"})
 REDACTOR = pytest.StashKey[Redactor]()
-SPEC_CACHE = pytest.StashKey[SpecCache]()
 TOKENS = pytest.StashKey[Mapping[str, str]]()
 
 
@@ -73,23 +74,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix.lower() not in SPEC_SUFFIXES:
-        return None
-    if not _requested(parent.session, file_path):
-        return None
-    display = Path(bestrelpath(parent.config.invocation_params.dir, file_path))
-    cache = parent.config.stash.get(SPEC_CACHE, None)
-    spec = cache.get(file_path, display) if cache is not None else MISSING
-    if spec is MISSING:
-        try:
-            spec = read_spec(file_path, display)
-        except SpecError as error:
-            return make_collector(parent, file_path, None, error)
-        if cache is not None:
-            cache.put(file_path, display, spec)
-    if spec is None:
-        return None
-    return make_collector(parent, file_path, spec, None)
+    return collect_doc(file_path, parent)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -103,17 +88,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     cache = session.config.stash.get(SPEC_CACHE, None)
     if cache is not None:
         cache.save()
-
-
-def _requested(session: pytest.Session, file_path: Path) -> bool:
-    """Whether the run asked for this file: it, or a folder above it, is a command-line path.
-
-    ``pytest docs/a.md`` collects the whole ``docs`` folder and then keeps ``a.md`` only;
-    parsing the siblings it throws away would make running one doc as slow as running them all.
-    """
-    return session.isinitpath(file_path) or any(
-        session.isinitpath(folder) for folder in file_path.parents
-    )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outermost: redacts what every other hook made
@@ -179,51 +153,9 @@ def apispec_session() -> Iterator[requests.Session]:
 
     Override it to add a client certificate, a proxy or default headers.
     """
-    with _Session() as session:
+    with ApiSession() as session:
         session.headers["User-Agent"] = f"pytest-apispec/{__version__}"
         yield session
-
-
-class _Session(requests.Session):
-    """A ``requests.Session`` that reads the proxy and CA-bundle environment once per origin.
-
-    ``requests`` scans the whole environment (``*_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``)
-    for every request, a sizeable part of each request's cost against a fast API; the answer
-    only depends on the origin and on settings that are part of the cache key.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._environment: dict[tuple[Any, ...], Any] = {}
-
-    def merge_environment_settings(  # type: ignore[override]
-        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> Any:
-        if not self.trust_env:
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        parts = urlsplit(url)
-        try:
-            key = (
-                parts.scheme,
-                parts.netloc,
-                tuple(sorted(proxies.items())) if proxies else None,
-                stream,
-                verify,
-                cert,
-                tuple(sorted(self.proxies.items())),
-                self.stream,
-                self.verify,
-                self.cert,
-            )
-            settings = self._environment.get(key)
-        except TypeError:  # an unhashable setting: no caching
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if settings is None:
-            settings = super().merge_environment_settings(
-                url, dict(proxies or {}), stream, verify, cert
-            )
-            self._environment[key] = settings
-        return {**settings, "proxies": dict(settings["proxies"])}
 
 
 @pytest.fixture(scope="session")

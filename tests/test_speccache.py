@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import pytest_apispec.plugin
+import pytest_apispec.collect
 from pytest_apispec.model import Spec
 
 DOC = """---
@@ -25,13 +25,13 @@ steps:
 def _record_parsing(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Which files the plugin reads and parses from now on."""
     parsed: list[Path] = []
-    real = pytest_apispec.plugin.read_spec
+    real = pytest_apispec.collect.read_spec
 
     def read_spec(path: Path, display: Path | None = None) -> Spec | None:
         parsed.append(path)
         return real(path, display)
 
-    monkeypatch.setattr(pytest_apispec.plugin, "read_spec", read_spec)
+    monkeypatch.setattr(pytest_apispec.collect, "read_spec", read_spec)
     return parsed
 
 
