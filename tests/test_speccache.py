@@ -78,3 +78,15 @@ def test_a_corrupt_cache_file_is_ignored(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--collect-only", "-q")
     result.stdout.fnmatch_lines(["health.md::GET /health"])
     assert result.ret == 0
+
+
+def test_only_the_docs_asked_for_are_parsed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = pytester.mkdir("docs")
+    (docs / "a.md").write_text(DOC)
+    (docs / "b.md").write_text(DOC.replace("GET /health", "GET /other"))
+    parsed = _record_parsing(monkeypatch)
+    result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider", "docs/a.md")
+    result.stdout.fnmatch_lines(["docs/a.md::GET /health", "1 test collected*"])
+    assert [path.name for path in parsed] == ["a.md"]
