@@ -103,7 +103,7 @@ def _check(step: Step, result: StepResult) -> None:
 
 def _shared_key(spec: Spec, step: Step) -> str:
     """Identical steps (as sent: same token type and base URL) share one fixture."""
-    token = step.token or (spec.tokens[0] if spec.tokens else None)
+    token = spec.token_type_of(step)
     content = [
         step.method,
         step.path,

@@ -143,6 +143,10 @@ class Spec:
             return self.endpoint.split(None, 1)[0].upper()
         return self.test_request[0].method if self.test_request else None
 
+    def token_type_of(self, step: Step, default: str | None = None) -> str | None:
+        """The token type a step sends: its own, else the doc's first, else ``default``."""
+        return step.token or (self.tokens[0] if self.tokens else None) or default
+
     def step_uses_fallback(self, step: Step) -> bool:
         return self.use_fallback if step.use_fallback is None else step.use_fallback
 

@@ -15,7 +15,7 @@ from pytest_apispec.settings import ApiSettings, token_env_var, token_option
 def needed_token_types(spec: Spec, default_token: str | None) -> list[str]:
     types = list(spec.tokens)
     for step in spec.steps:
-        token = step.token or (spec.tokens[0] if spec.tokens else None) or default_token
+        token = spec.token_type_of(step, default_token)
         if token and token not in types:
             types.append(token)
     return types

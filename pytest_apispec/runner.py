@@ -36,7 +36,6 @@ class StepRunner:
     def __init__(
         self, session: requests.Session, settings: ApiSettings, tokens: Mapping[str, str]
     ) -> None:
-        self.session = session
         self.settings = settings
         self.tokens = tokens
         self.hosts = TokenHosts(settings)
@@ -47,9 +46,7 @@ class StepRunner:
         return self.hosts.allow(url)
 
     def token_type(self, spec: Spec, step: Step) -> str | None:
-        return (
-            step.token or (spec.tokens[0] if spec.tokens else None) or self.settings.default_token
-        )
+        return spec.token_type_of(step, self.settings.default_token)
 
     def base_url(self, spec: Spec, step: Step) -> str | None:
         if spec.step_uses_fallback(step):
@@ -134,8 +131,6 @@ class StepRunner:
             kind = "fallback" if spec.step_uses_fallback(step) else "base"
             raise StepError(f"needs the {kind} URL, which is not configured")
         return base.rstrip("/") + "/" + path.lstrip("/")
-
-    # ------------------------------------------------------------ sending
 
     # ------------------------------------------------------------ checking
 
