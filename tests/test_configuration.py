@@ -62,50 +62,42 @@ def servers_used(api: DemoApi) -> set[str]:
     return {server for server, _, _ in api.requests_log}
 
 
+@pytest.mark.parametrize(
+    ("kind", "frontmatter"),
+    [
+        ("base", "endpoint: GET /health"),
+        ("fallback", "endpoint: GET /health\nuseFallbackApi: true"),
+    ],
+)
 @pytest.mark.parametrize(("sources", "winner"), PRECEDENCE_CASES)
-def test_base_url_precedence(
+def test_url_precedence(
     pytester: pytest.Pytester,
     write_doc: DocWriter,
     demo_api: DemoApi,
     monkeypatch: pytest.MonkeyPatch,
     sources: tuple[str, ...],
     winner: str,
+    kind: str,
+    frontmatter: str,
 ) -> None:
-    write_doc("doc.md", "endpoint: GET /health", HEALTH)
-    values = {s: demo_api.base_url if s == winner else demo_api.fallback_url for s in sources}
+    """The winning source gives the URL of the server the doc needs; the others, the other."""
+    write_doc("doc.md", frontmatter, HEALTH)
+    needed, other = (
+        (demo_api.base_url, demo_api.fallback_url)
+        if kind == "base"
+        else (demo_api.fallback_url, demo_api.base_url)
+    )
+    values = {s: needed if s == winner else other for s in sources}
     args = configure(
         pytester,
         monkeypatch,
-        ini_key="api_base_url",
-        env_var="API_BASE_URL",
-        option="--api-base-url",
+        ini_key=f"api_{kind}_url",
+        env_var=f"API_{kind.upper()}_URL",
+        option=f"--api-{kind}-url",
         values=values,
     )
     pytester.runpytest(*args).assert_outcomes(passed=1)
-    assert servers_used(demo_api) == {"main"}
-
-
-@pytest.mark.parametrize(("sources", "winner"), PRECEDENCE_CASES)
-def test_fallback_url_precedence(
-    pytester: pytest.Pytester,
-    write_doc: DocWriter,
-    demo_api: DemoApi,
-    monkeypatch: pytest.MonkeyPatch,
-    sources: tuple[str, ...],
-    winner: str,
-) -> None:
-    write_doc("doc.md", "endpoint: GET /health\nuseFallbackApi: true", HEALTH)
-    values = {s: demo_api.fallback_url if s == winner else demo_api.base_url for s in sources}
-    args = configure(
-        pytester,
-        monkeypatch,
-        ini_key="api_fallback_url",
-        env_var="API_FALLBACK_URL",
-        option="--api-fallback-url",
-        values=values,
-    )
-    pytester.runpytest(*args).assert_outcomes(passed=1)
-    assert servers_used(demo_api) == {"fallback"}
+    assert servers_used(demo_api) == {"main" if kind == "base" else "fallback"}
 
 
 def test_a_step_can_choose_the_fallback_or_the_base_url(
