@@ -91,8 +91,7 @@ def _decode(path: Path, raw: bytes) -> str | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        loose = raw.decode("utf-8", "replace")
-        if not (_ENDPOINT_KEY.search(loose) or _TEST_REQUEST_HEADING.search(loose)):
+        if not _claims_to_be_spec(raw.decode("utf-8", "replace")):
             return None
         line = raw[: exc.start].count(b"\n") + 1
         raise SpecError(
@@ -103,11 +102,16 @@ def _decode(path: Path, raw: bytes) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _claims_to_be_spec(text: str) -> bool:
+    """Text we cannot parse is reported as a broken doc only if it says it is one."""
+    return bool(_ENDPOINT_KEY.search(text) or _TEST_REQUEST_HEADING.search(text))
+
+
 def _split_frontmatter(path: Path, text: str) -> tuple[Mapping[str, Any], str, int]:
     try:
         fm_text, body = _FRONTMATTER.split(text)
     except ValueError:
-        if _ENDPOINT_KEY.search(text) or _TEST_REQUEST_HEADING.search(text):
+        if _claims_to_be_spec(text):
             raise SpecError(
                 path,
                 1,
