@@ -146,7 +146,9 @@ class StepRunner:
     ) -> StepResult:
         record = checks.response_record(response, body)
         status = response.status_code
-        document = checks.parse_json(body)
+        # only steps that extract or compare JSON pay for parsing the body
+        needs_json = bool(step.extract or step.expect.json)
+        document = checks.parse_json(body) if needs_json else checks.NO_JSON
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
             return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
