@@ -13,16 +13,15 @@ Anything the network does becomes a :class:`~pytest_apispec.results.StepError` o
 from __future__ import annotations
 
 import email.utils
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
 
+from pytest_apispec.deadline import DeadlinePassed, Progress, run_within
 from pytest_apispec.results import RequestRecord, StepError
 from pytest_apispec.settings import ApiSettings
 
@@ -77,13 +76,12 @@ class TokenHosts:
 
 
 class Transport:
-    """Exchanges requests over one session, on a helper thread that bounds their total time."""
+    """Exchanges requests over one session, each within ``--api-timeout`` in total."""
 
     def __init__(self, session: requests.Session, settings: ApiSettings, hosts: TokenHosts) -> None:
         self.session = session
         self.settings = settings
         self.hosts = hosts
-        self._helper: _HelperThread | None = None
 
     def send(
         self, request: RequestRecord, auth: TokenAuth | None, retries: int | None = None
@@ -151,16 +149,10 @@ class Transport:
     def _exchange(
         self, method: str, url: str, headers: Mapping[str, str], body: Any, auth: TokenAuth | None
     ) -> tuple[requests.Response, bytes]:
-        """One request and its whole response, within ``--api-timeout`` seconds in total.
-
-        ``requests`` bounds each socket read, not the exchange: a server that sends its status
-        line, headers or body a byte at a time never trips it. So the exchange runs on a helper
-        thread, and the step stops waiting for it at the deadline.
-        """
+        """One request and its whole response, within ``--api-timeout`` seconds in total."""
         timeout = self.settings.timeout
-        deadline = time.monotonic() + timeout
 
-        def exchange() -> tuple[requests.Response, bytes]:
+        def exchange(progress: Progress) -> tuple[requests.Response, bytes]:
             response = self.session.request(
                 method,
                 url,
@@ -175,42 +167,19 @@ class Transport:
             )
             if response.is_redirect:
                 return response, b""
-            return response, self._read_body(response, url, deadline)
+            progress.phase = "body"
+            return response, _read_body(response, url, progress)
 
-        helper = self._helper
-        if helper is None or not helper.submit(exchange):
-            helper = self._helper = _HelperThread()
-            helper.submit(exchange)
         try:
-            succeeded, outcome = helper.results.get(timeout=timeout)
-        except queue.Empty:
-            self._helper = None  # it is stuck in this exchange; the next one gets a new thread
+            return run_within(timeout, exchange)
+        except DeadlinePassed as passed:
+            if passed.progress.phase == "body":
+                raise StepError(
+                    f"timed out: the response body from {url} was still arriving after "
+                    f"{timeout:g}s ({passed.progress.received} bytes so far)"
+                ) from None
             # worded as requests' own read timeout: which of the two fires first is a race
             raise StepError(f"timed out waiting for the response from {url}") from None
-        if not succeeded:
-            raise outcome
-        result: tuple[requests.Response, bytes] = outcome
-        return result
-
-    def _read_body(self, response: requests.Response, url: str, deadline: float) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in _chunks(response):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    break
-                if time.monotonic() > deadline:
-                    raise StepError(
-                        f"timed out: the response body from {url} was still arriving after "
-                        f"{self.settings.timeout:g}s ({size} bytes so far)"
-                    )
-        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
-            raise StepError(_describe_body_error(exc, url, size)) from None
-        finally:
-            response.close()
-        return b"".join(chunks)
 
     def _redirect_note(self, url: str, redirects: tuple[str, ...]) -> str:
         if not redirects:
@@ -222,45 +191,20 @@ class Transport:
         return note
 
 
-class _HelperThread:
-    """A daemon thread that runs HTTP exchanges for the thread that waits for them.
-
-    The waiting side gives up at a deadline (see :meth:`StepRunner._exchange`), so an
-    exchange that never ends cannot hang the run: the thread is left to finish it alone and
-    the next exchange gets a new thread. A thread left idle for a while ends by itself.
-    """
-
-    IDLE_SECONDS = 10.0
-
-    def __init__(self) -> None:
-        self.results: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
-        self._calls: queue.SimpleQueue[Callable[[], Any]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._alive = True
-        threading.Thread(target=self._serve, name="pytest-apispec-http", daemon=True).start()
-
-    def submit(self, call: Callable[[], Any]) -> bool:
-        """Hand over a call; False when the thread has already ended."""
-        with self._lock:
-            if self._alive:
-                self._calls.put(call)
-            return self._alive
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                call = self._calls.get(timeout=self.IDLE_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._calls.empty():
-                        self._alive = False
-                        return
-                continue
-            try:
-                outcome: tuple[bool, Any] = (True, call())
-            except BaseException as exc:
-                outcome = (False, exc)
-            self.results.put(outcome)
+def _read_body(response: requests.Response, url: str, progress: Progress) -> bytes:
+    chunks: list[bytes] = []
+    try:
+        for chunk in _chunks(response):
+            chunks.append(chunk)
+            progress.received += len(chunk)
+            if progress.received > MAX_BODY_BYTES:
+                break
+            progress.check()
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+        raise StepError(_describe_body_error(exc, url, progress.received)) from None
+    finally:
+        response.close()
+    return b"".join(chunks)
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:

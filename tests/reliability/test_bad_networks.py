@@ -10,17 +10,18 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import json
+import signal
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from pytest_apispec.report import format_result
-from pytest_apispec.results import EXCERPT_CHARS
+from pytest_apispec.results import EXCERPT_CHARS, StepResult
 from pytest_apispec.transport import MAX_BODY_BYTES
 
-from .helpers import TOKEN, Clock, doc, run_step, step
+from .helpers import TOKEN, Clock, doc, run_step, runner, spec_of, step
 from .servers import (
     Connection,
     Received,
@@ -88,12 +89,31 @@ def test_read_timeout() -> None:
     assert clock.seconds < TIMEOUT + 1.5
 
 
+def _step_on_this_thread(base_url: str) -> StepResult:
+    """The step run on the main thread, as pytest runs tests: the deadline is a timer signal.
+    (Not :func:`run_step`, whose hard bound runs the step on another thread.)"""
+    the_step = step()
+    return runner(base_url, timeout=TIMEOUT).run(spec_of(the_step), the_step, {})
+
+
+def _step_on_another_thread(base_url: str) -> StepResult:
+    """The step run off the main thread (a runner that runs tests on worker threads): the
+    deadline falls back to a helper thread."""
+    return run_step(base_url, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    "run", [_step_on_this_thread, _step_on_another_thread], ids=["main-thread", "other-thread"]
+)
 @pytest.mark.parametrize(
     "where",
     ["status line", "headers", "body"],
 )
-def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_timeout(where: str) -> None:
-    """requests' timeout is per socket read: each byte would restart it. Ours is a deadline."""
+def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_timeout(
+    where: str, run: Callable[[str], StepResult]
+) -> None:
+    """requests' timeout is per socket read: each byte would restart it. Ours is a deadline,
+    on the main thread (a timer signal) and on any other (a helper thread) alike."""
     body = b'{"data": {"id": 1}}' * 20
     head = response_head(200, {"Content-Length": str(len(body)), "X-Padding": "p" * 200})
     script = {
@@ -104,11 +124,45 @@ def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_timeout(where: s
     if where == "headers":
         script = lambda r, c: c.send(head[:20]) and drip(head[20:], body, 0.2)(r, c)  # noqa: E731
     with serving(script) as server, Clock() as clock:
-        result = run_step(server.base_url, timeout=TIMEOUT)
+        result = run(server.base_url)
     assert clock.seconds < TIMEOUT + 1.5, f"took {clock.seconds:.1f}s"
     assert result.error is not None
     assert result.error.startswith("timed out"), result.error
     assert f"{server.base_url}/x" in result.error
+    if where == "body":
+        assert "was still arriving after 1s" in result.error
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
+def test_a_timer_the_user_set_is_left_alone() -> None:
+    """pytest-timeout's signal method (or the user's code) owns SIGALRM: steps then keep their
+    deadline without touching that handler or its timer."""
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        script = drip(response_head(200, {"Content-Length": "2"}), b"{}", 0.2)
+        with serving(script) as server, Clock() as clock:
+            result = _step_on_this_thread(server.base_url)
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        handler = signal.getsignal(signal.SIGALRM)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.error is not None and result.error.startswith("timed out"), result.error
+    assert clock.seconds < TIMEOUT + 1.5
+    assert 55 < remaining <= 60, "the user's timer was re-armed or cancelled"
+    assert handler is not previous and not fired, "the user's handler was replaced"
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers here")
+def test_no_alarm_is_left_behind_after_a_step() -> None:
+    """A step that finishes in time leaves neither a pending timer nor its handler."""
+    with serving(json_ok({"data": {}})) as server:
+        assert _step_on_this_thread(server.base_url).ok
+        assert _step_on_this_thread(server.base_url).ok
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
 
 
 def test_the_deadline_does_not_leave_the_next_step_waiting() -> None:
@@ -123,8 +177,6 @@ def test_the_deadline_does_not_leave_the_next_step_waiting() -> None:
             conn.respond(200, {"data": {}})
 
     with serving(script) as server:
-        from .helpers import runner, spec_of
-
         the_runner = runner(server.base_url, timeout=TIMEOUT)
         first, second = step("/stall"), step("/fine")
         with Clock() as clock:
