@@ -9,8 +9,10 @@ any test function.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +206,27 @@ class BrokenSpecItem(pytest.Item):
             location = (str(error.path), error.line or 1, error.message)
             return SpecFailureRepr(str(error), location, style, line_in_body=False)
         return super().repr_failure(excinfo)
+
+
+_NO_FULL_COLLECTIONS = 1_000_000
+
+
+@contextlib.contextmanager
+def full_gc_paused() -> Iterator[None]:
+    """Keep CPython's garbage collector to its young generations while collecting.
+
+    Collection makes objects (docs, items, fixtures) that nearly all live until the session
+    ends, and a full collection runs each time the heap has grown by a quarter, traversing all
+    of them again: a fifth of the time it takes to collect 5,000 docs. Short-lived garbage is
+    still freed by the young collections; the usual thresholds come back afterwards.
+    """
+    young, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, _NO_FULL_COLLECTIONS)
+    try:
+        yield
+    finally:
+        if gc.get_threshold() == (young, middle, _NO_FULL_COLLECTIONS):  # else not ours to undo
+            gc.set_threshold(young, middle, old)
 
 
 def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:

@@ -55,6 +55,11 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         None,
     ),
     "api_swagger_root": ("folder the docs' swagger paths are relative to", "string", None),
+    "api_parse_cache": (
+        "keep parsed docs in __pycache__ beside them between runs (default true)",
+        "bool",
+        True,
+    ),
 }
 
 

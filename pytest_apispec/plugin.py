@@ -6,6 +6,7 @@ Registered through the ``pytest11`` entry point as ``apispec``; disable it with
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ from pytest_apispec.collect import (
     SpecItem,
     collect_doc,
     describe_failure,
+    full_gc_paused,
 )
 from pytest_apispec.fixtures import RUN_FIXTURE
 from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settings
@@ -73,15 +75,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         redactor.uninstall_logging()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    with full_gc_paused():
+        return (yield)
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     return collect_doc(file_path, parent)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Open the parse cache, in pytest's cache folder when the cacheprovider plugin is on."""
-    cache = getattr(session.config, "cache", None)
-    if cache is not None:
-        session.config.stash[SPEC_CACHE] = SpecCache(cache.mkdir("apispec") / "specs.pickle")
+    """Open the parse cache (``__pycache__`` beside the docs) unless ``api_parse_cache`` is off."""
+    config = session.config
+    if config.getini("api_parse_cache"):
+        config.stash[SPEC_CACHE] = SpecCache(
+            write=not sys.dont_write_bytecode, fresh=bool(config.getoption("cacheclear", False))
+        )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -1,19 +1,23 @@
-"""Parsed docs kept between runs, as Python keeps compiled modules in ``__pycache__``.
+"""Parsed docs kept between runs, the way Python keeps compiled modules in ``__pycache__``.
 
 A doc whose size and modification time have not changed since the last run is not read or
-parsed again: collecting thousands of docs then costs little more than collecting a few.
-The cache is one pickle file in pytest's cache folder (``.pytest_cache``); it is ignored
-when it was written by another version of the plugin, and ``--cache-clear`` or
-``-p no:cacheprovider`` turn it off. Only parsed docs and "not a doc" answers are kept:
-broken docs are parsed again every run, so their errors always show the current text.
+parsed again: collecting thousands of docs then costs little more than making their items.
+Each folder of docs gets one file, ``__pycache__/pytest-apispec.pickle``, beside its docs (or
+under ``PYTHONPYCACHEPREFIX``), so the cache works whatever pytest's own cache plugin is
+doing, as ``.pyc`` files do for test modules. It is not written under ``PYTHONDONTWRITEBYTECODE``
+(``python -B``), is ignored when another version of the plugin or of its parsing code wrote
+it, and ``--cache-clear`` starts it afresh. Only parsed docs and "not a doc" answers are
+kept: broken docs are parsed again every run, so their errors always show the current text.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import enum
 import os
 import pickle
+import sys
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -21,7 +25,11 @@ from typing import Any, Literal
 from pytest_apispec import __version__
 from pytest_apispec.model import Spec
 
-_FORMAT = 1
+CACHE_FOLDER = "__pycache__"
+CACHE_FILE = "pytest-apispec.pickle"
+_FORMAT = 2
+
+_Entry = tuple[int, int, str, Spec | None]  # size, modification time, display path, parse
 
 
 class Missing(enum.Enum):
@@ -40,6 +48,14 @@ def _source_stamp() -> tuple[Any, ...]:
     return (_FORMAT, __version__, *((folder / name).stat().st_mtime_ns for name in names))
 
 
+def cache_file_of(folder: Path) -> Path:
+    """Where the cache of a folder of docs lives, as ``importlib`` places ``.pyc`` files."""
+    prefix = sys.pycache_prefix
+    if prefix:
+        return Path(prefix, *folder.absolute().parts[1:], CACHE_FILE)
+    return folder / CACHE_FOLDER / CACHE_FILE
+
+
 def read_only(mapping: dict[str, Any]) -> MappingProxyType[str, Any]:
     """Rebuilds a frozen mapping when the cache is loaded (``mappingproxy`` cannot pickle)."""
     return MappingProxyType(mapping)
@@ -50,27 +66,18 @@ def _reduce_proxy(proxy: MappingProxyType[str, Any]) -> tuple[Any, ...]:
 
 
 class SpecCache:
-    """What each doc parsed to, keyed by its path, size, modification time and display path."""
+    """What each doc parsed to, keyed by its folder, name, size, modification time and
+    display path. Folders are loaded when their first doc is looked up."""
 
-    def __init__(self, file: Path) -> None:
-        self.file = file
-        self._entries: dict[str, tuple[int, int, str, Spec | None]] = {}
-        self._dirty = False
+    def __init__(self, *, write: bool = True, fresh: bool = False) -> None:
+        self.write = write
+        self.fresh = fresh
         self._stamp = _source_stamp()
-        self._load()
-
-    def _load(self) -> None:
-        try:
-            with self.file.open("rb") as stream:
-                stamp, entries = pickle.load(stream)
-        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError):
-            return
-        if stamp == self._stamp and isinstance(entries, dict):
-            self._entries = entries
+        self._folders: dict[Path, _FolderCache] = {}
 
     def get(self, path: Path, display: Path) -> Spec | Literal[Missing.MISSING] | None:
         """The cached parse of ``path``, or :data:`MISSING` when it must be parsed."""
-        entry = self._entries.get(str(path))
+        entry = self._folder(path.parent).entries.get(path.name)
         if entry is None:
             return MISSING
         size, mtime, shown, spec = entry
@@ -81,24 +88,56 @@ class SpecCache:
 
     def put(self, path: Path, display: Path, spec: Spec | None) -> None:
         stat = path.stat()
-        self._entries[str(path)] = (stat.st_size, stat.st_mtime_ns, str(display), spec)
-        self._dirty = True
+        folder = self._folder(path.parent)
+        folder.entries[path.name] = (stat.st_size, stat.st_mtime_ns, str(display), spec)
+        folder.dirty = True
 
     def save(self) -> None:
-        """Write the cache if it changed (atomically: xdist workers may write at once)."""
-        if not self._dirty:
+        """Write the folders whose entries changed (unless writing is off)."""
+        if self.write:
+            for folder in self._folders.values():
+                folder.save(self._stamp)
+
+    def _folder(self, path: Path) -> _FolderCache:
+        folder = self._folders.get(path)
+        if folder is None:
+            folder = self._folders[path] = _FolderCache(cache_file_of(path))
+            if not self.fresh:
+                folder.load(self._stamp)
+        return folder
+
+
+class _FolderCache:
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.entries: dict[str, _Entry] = {}
+        self.dirty = False
+
+    def load(self, stamp: tuple[Any, ...]) -> None:
+        try:
+            with self.file.open("rb") as stream:
+                written_by, entries = pickle.load(stream)
+        except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError):
+            return  # none yet, unreadable or from another version: no cache
+        if written_by == stamp and isinstance(entries, dict):
+            self.entries = entries
+
+    def save(self, stamp: tuple[Any, ...]) -> None:
+        """Write atomically: pytest-xdist's workers may all write the same file at once."""
+        if not self.dirty:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        self.dirty = False
         temporary = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
         try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
             with temporary.open("wb") as stream:
                 pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
                 pickler.dispatch_table = {
                     **copyreg.dispatch_table,
                     MappingProxyType: _reduce_proxy,
                 }
-                pickler.dump((self._stamp, self._entries))
+                pickler.dump((stamp, self.entries))
             temporary.replace(self.file)
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            temporary.unlink(missing_ok=True)  # a cache that cannot be written is no cache
-        self._dirty = False
+            with contextlib.suppress(OSError):  # a read-only folder: no cache, and no error
+                temporary.unlink(missing_ok=True)

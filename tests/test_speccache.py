@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,13 @@ steps:
 """
 
 
+@pytest.fixture(autouse=True)
+def _bytecode_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a machine without PYTHONDONTWRITEBYTECODE, whatever the one running the tests."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+
+
 def _record_parsing(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Which files the plugin reads and parses from now on."""
     parsed: list[Path] = []
@@ -35,13 +44,16 @@ def _record_parsing(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return parsed
 
 
+@pytest.mark.parametrize("cacheprovider", [[], ["-p", "no:cacheprovider"]], ids=["on", "off"])
 def test_an_unchanged_doc_is_collected_from_the_cache(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, cacheprovider: list[str]
 ) -> None:
+    """Like a .pyc file, whether or not pytest's own cache plugin is on."""
     pytester.makefile(".md", health=DOC)
-    pytester.runpytest("--collect-only", "-q").assert_outcomes()
+    pytester.runpytest("--collect-only", "-q", *cacheprovider).assert_outcomes()
+    assert (pytester.path / "__pycache__" / "pytest-apispec.pickle").is_file()
     parsed = _record_parsing(monkeypatch)
-    result = pytester.runpytest("--collect-only", "-q")
+    result = pytester.runpytest("--collect-only", "-q", *cacheprovider)
     result.stdout.fnmatch_lines(["health.md::GET /health", "1 test collected*"])
     assert parsed == []
 
@@ -55,6 +67,22 @@ def test_a_changed_doc_is_parsed_again(
     os.utime(doc, ns=(doc.stat().st_atime_ns, doc.stat().st_mtime_ns + 1_000_000))
     result = pytester.runpytest("--collect-only", "-q")
     result.stdout.fnmatch_lines(["health.md::GET /status"])
+
+
+def test_each_folder_has_its_own_cache(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for folder in ("sales", "crm"):
+        (pytester.mkdir(folder) / "health.md").write_text(DOC)
+    pytester.runpytest("--collect-only", "-q")
+    assert sorted(p.parent.parent.name for p in pytester.path.rglob("pytest-apispec.pickle")) == [
+        "crm",
+        "sales",
+    ]
+    parsed = _record_parsing(monkeypatch)
+    result = pytester.runpytest("--collect-only", "-q", "sales")
+    result.stdout.fnmatch_lines(["sales/health.md::GET /health", "1 test collected*"])
+    assert parsed == []
 
 
 def test_a_broken_doc_is_never_cached_and_cache_clear_bypasses_the_cache(
@@ -73,11 +101,59 @@ def test_a_broken_doc_is_never_cached_and_cache_clear_bypasses_the_cache(
 def test_a_corrupt_cache_file_is_ignored(pytester: pytest.Pytester) -> None:
     pytester.makefile(".md", health=DOC)
     pytester.runpytest("--collect-only", "-q")
-    (cache_file,) = pytester.path.glob(".pytest_cache/d/apispec/specs.pickle")
+    cache_file = pytester.path / "__pycache__" / "pytest-apispec.pickle"
     cache_file.write_bytes(b"not a pickle")
     result = pytester.runpytest("--collect-only", "-q")
     result.stdout.fnmatch_lines(["health.md::GET /health"])
     assert result.ret == 0
+
+
+def test_a_folder_where_the_cache_cannot_be_written_still_collects(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".md", health=DOC)
+    (pytester.path / "__pycache__").write_text("a file where the cache folder would go")
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["health.md::GET /health", "1 test collected*"])
+    assert result.ret == 0
+    assert "pytest-apispec" not in result.stderr.str()
+
+
+def test_api_parse_cache_false_reads_and_writes_no_cache(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makefile(".md", health=DOC)
+    pytester.makeini("[pytest]\napi_parse_cache = false\n")
+    pytester.runpytest("--collect-only", "-q").assert_outcomes()
+    parsed = _record_parsing(monkeypatch)
+    pytester.runpytest("--collect-only", "-q")
+    assert [path.name for path in parsed] == ["health.md"]
+    assert not list(pytester.path.rglob("pytest-apispec.pickle"))
+
+
+def test_dont_write_bytecode_is_honoured(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``PYTHONDONTWRITEBYTECODE`` / ``python -B``: no cache files, as no .pyc files."""
+    pytester.makefile(".md", health=DOC)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    pytester.runpytest("--collect-only", "-q").stdout.fnmatch_lines(["1 test collected*"])
+    assert not list(pytester.path.rglob("pytest-apispec.pickle"))
+
+
+def test_pycache_prefix_is_honoured(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``PYTHONPYCACHEPREFIX``: the cache goes where .pyc files go, not beside the docs."""
+    pytester.makefile(".md", health=DOC)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    pytester.runpytest("--collect-only", "-q")
+    assert not (pytester.path / "__pycache__").exists()
+    (cache_file,) = (tmp_path / "prefix").rglob("pytest-apispec.pickle")
+    assert cache_file.parent.name == pytester.path.name
+    parsed = _record_parsing(monkeypatch)
+    pytester.runpytest("--collect-only", "-q").stdout.fnmatch_lines(["1 test collected*"])
+    assert parsed == []
 
 
 def test_only_the_docs_asked_for_are_parsed(
@@ -90,3 +166,29 @@ def test_only_the_docs_asked_for_are_parsed(
     result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider", "docs/a.md")
     result.stdout.fnmatch_lines(["docs/a.md::GET /health", "1 test collected*"])
     assert [path.name for path in parsed] == ["a.md"]
+
+
+def test_the_garbage_collector_is_back_to_normal_once_collection_is_done(
+    pytester: pytest.Pytester,
+) -> None:
+    """Full collections pause while docs are collected, and only then."""
+    pytester.makefile(".md", health=DOC)
+    pytester.makeconftest(
+        """
+        import gc
+
+        def pytest_collection_modifyitems(config):
+            config.threshold_while_collecting = gc.get_threshold()
+        """
+    )
+    pytester.makepyfile(
+        test_thresholds=f"""
+        import gc
+
+        def test_thresholds(pytestconfig):
+            assert gc.get_threshold() == {gc.get_threshold()!r}
+            assert pytestconfig.threshold_while_collecting[2] > 10_000
+        """
+    )
+    result = pytester.runpytest("test_thresholds.py", "health.md", "-k", "thresholds")
+    result.assert_outcomes(passed=1, deselected=1)
