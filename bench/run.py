@@ -239,6 +239,32 @@ def snapshot(commit: str) -> str:
     return str(target)
 
 
+USER_VENV = WORK / "venv"
+USER_REQUIREMENTS = ("pytest-xdist==3.8.*",)
+
+
+def in_user_venv(argv: Sequence[str]) -> None:
+    """Re-run this script in ``bench/.work/venv``: pytest-apispec installed as a user installs
+    it (with its dependencies and pytest-xdist, nothing else), so that neither side pays for
+    the plugins of our development environment (hypothesis, pytest-html, ...) at every start.
+    The code measured is still the working tree (or ``--commit``): it comes first on
+    ``PYTHONPATH``."""
+    if Path(sys.prefix).resolve() == USER_VENV.resolve() or "--same-python" in argv:
+        return
+    python = USER_VENV / "bin" / "python"
+    stamp = USER_VENV / "installed-from"
+    wanted = (ROOT / "pyproject.toml").read_text() + repr(USER_REQUIREMENTS)
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        print(f"## installing pytest-apispec into {USER_VENV.relative_to(ROOT)} ...", flush=True)
+        if USER_VENV.exists():
+            shutil.rmtree(USER_VENV)
+        subprocess.run([sys.executable, "-m", "venv", str(USER_VENV)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, str(ROOT), *USER_REQUIREMENTS], check=True)
+        stamp.write_text(wanted)
+    os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
+
+
 def pytest_cmd() -> list[str]:
     script = Path(sys.executable).with_name("pytest")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pytest"]
@@ -613,6 +639,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also run pytest-apispec as committed at REV, in the same rounds (run and "
         "collect scenarios): before/after figures that share the machine's conditions",
     )
+    p.add_argument(
+        "--same-python",
+        action="store_true",
+        help="run with this interpreter and its installed plugins instead of bench/.work/venv",
+    )
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args(argv)
     full = {
@@ -642,9 +673,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    in_user_venv(argv)
     args = parse_args(argv)
     QUIET["max_wait"] = args.max_quiet_wait
-    args.code_dir = snapshot(args.commit) if args.commit else None
+    args.code_dir = snapshot(args.commit) if args.commit else str(ROOT)
     args.compare_dir = snapshot(args.compare) if args.compare else None
     if args.with_cacheprovider:
         PYTEST_OPTS[:] = ["-q"]
@@ -659,7 +692,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"# pytest options {' '.join(PYTEST_OPTS)}; .pyc cache "
-        f"{'off' if args.no_bytecode_cache else 'on'}; server {args.server}",
+        f"{'off' if args.no_bytecode_cache else 'on'}; server {args.server}; "
+        f"interpreter {sys.prefix}",
         flush=True,
     )
     chosen = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,8 @@ SETTINGS = pytest.StashKey[ApiSettings]()
 SPEC_CACHE = pytest.StashKey[SpecCache]()
 SPEC_SUFFIXES = frozenset({".md", ".txt"})
 _RUN_DOC_FUNCTIONS = pytest.StashKey[dict[tuple[str, ...], Callable[[], None]]]()
+_REQUESTED_FOLDERS = pytest.StashKey[dict[Path, bool]]()
+_INVOCATION_PREFIX = pytest.StashKey[str]()
 
 
 class SpecFile(pytest.Module):
@@ -236,7 +239,7 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     """
     if file_path.suffix.lower() not in SPEC_SUFFIXES or not _requested(parent.session, file_path):
         return None
-    display = Path(bestrelpath(parent.config.invocation_params.dir, file_path))
+    display = _display_path(parent.config, file_path)
     cache = parent.config.stash.get(SPEC_CACHE, None)
     spec = cache.get(file_path, display) if cache is not None else MISSING
     if spec is MISSING:
@@ -257,9 +260,28 @@ def _requested(session: pytest.Session, file_path: Path) -> bool:
     ``pytest docs/a.md`` collects the whole ``docs`` folder and then keeps ``a.md`` only;
     parsing the siblings it throws away would make running one doc as slow as running them all.
     """
-    return session.isinitpath(file_path) or any(
-        session.isinitpath(folder) for folder in file_path.parents
-    )
+    if session.isinitpath(file_path):
+        return True
+    folders = session.stash.setdefault(_REQUESTED_FOLDERS, {})
+    folder = file_path.parent
+    requested = folders.get(folder)
+    if requested is None:
+        requested = folders[folder] = session.isinitpath(folder) or any(
+            session.isinitpath(above) for above in folder.parents
+        )
+    return requested
+
+
+def _display_path(config: pytest.Config, file_path: Path) -> Path:
+    """The doc's path as messages show it: relative to where pytest was started."""
+    start = config.invocation_params.dir
+    prefix = config.stash.get(_INVOCATION_PREFIX, None)
+    if prefix is None:
+        prefix = config.stash[_INVOCATION_PREFIX] = os.path.join(start, "")
+    text = str(file_path)
+    if text.startswith(prefix):  # the usual case, without bestrelpath's Path arithmetic
+        return Path(text[len(prefix) :])
+    return Path(bestrelpath(start, file_path))
 
 
 def make_collector(
