@@ -200,6 +200,8 @@ def add_compared(
     """With --compare REV: the same pytest-apispec run, with the package as committed at REV."""
     if args.compare_dir:
         env = child_env(args, base_url, args.compare_dir)
+        # its own .pyc files and parse caches: one version must not overwrite the other's
+        env["PYTHONPYCACHEPREFIX"] = str(WORK / "pycache-compare")
         tools[f"pytest-apispec @{args.compare}"] = functools.partial(
             run_process, cmd, cwd, env, server, expect
         )

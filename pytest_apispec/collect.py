@@ -248,7 +248,7 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
         except SpecError as error:
             return make_collector(parent, file_path, None, error)
         if cache is not None:
-            cache.put(file_path, display, spec)
+            cache.put(file_path, spec)
     if spec is None:
         return None
     return make_collector(parent, file_path, spec, None)

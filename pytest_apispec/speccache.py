@@ -27,9 +27,10 @@ from pytest_apispec.model import Spec
 
 CACHE_FOLDER = "__pycache__"
 CACHE_FILE = "pytest-apispec.pickle"
-_FORMAT = 2
+_FORMAT = 3
 
-_Entry = tuple[int, int, str, Spec | None]  # size, modification time, display path, parse
+_Entry = tuple[int, int, Spec | None]  # size, modification time, what the file parsed to
+_CHUNK = 500  # entries a pickle: bounds the pickler's memo, and so the memory saving takes
 
 
 class Missing(enum.Enum):
@@ -66,8 +67,8 @@ def _reduce_proxy(proxy: MappingProxyType[str, Any]) -> tuple[Any, ...]:
 
 
 class SpecCache:
-    """What each doc parsed to, keyed by its folder, name, size, modification time and
-    display path. Folders are loaded when their first doc is looked up."""
+    """What each doc parsed to, keyed by its folder, name, size and modification time (and
+    the path messages show). Folders are loaded when their first doc is looked up."""
 
     def __init__(self, *, write: bool = True, fresh: bool = False) -> None:
         self.write = write
@@ -80,16 +81,18 @@ class SpecCache:
         entry = self._folder(path.parent).entries.get(path.name)
         if entry is None:
             return MISSING
-        size, mtime, shown, spec = entry
+        size, mtime, spec = entry
         stat = path.stat()
-        if (stat.st_size, stat.st_mtime_ns, str(display)) != (size, mtime, shown):
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime):
+            return MISSING
+        if spec is not None and spec.path != display:  # run from elsewhere: other messages
             return MISSING
         return spec
 
-    def put(self, path: Path, display: Path, spec: Spec | None) -> None:
+    def put(self, path: Path, spec: Spec | None) -> None:
         stat = path.stat()
         folder = self._folder(path.parent)
-        folder.entries[path.name] = (stat.st_size, stat.st_mtime_ns, str(display), spec)
+        folder.entries[path.name] = (stat.st_size, stat.st_mtime_ns, spec)
         folder.dirty = True
 
     def save(self) -> None:
@@ -114,13 +117,16 @@ class _FolderCache:
         self.dirty = False
 
     def load(self, stamp: tuple[Any, ...]) -> None:
+        entries: dict[str, _Entry] = {}
         try:
             with self.file.open("rb") as stream:
-                written_by, entries = pickle.load(stream)
+                if pickle.load(stream) != stamp:
+                    return  # written by another version: parse again
+                while stream.peek(1):
+                    entries.update(pickle.load(stream))  # a pickle a chunk, each its own memo
         except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, AttributeError):
-            return  # none yet, unreadable or from another version: no cache
-        if written_by == stamp and isinstance(entries, dict):
-            self.entries = entries
+            return  # none yet, or unreadable: no cache
+        self.entries = entries
 
     def save(self, stamp: tuple[Any, ...]) -> None:
         """Write atomically: pytest-xdist's workers may all write the same file at once."""
@@ -136,7 +142,13 @@ class _FolderCache:
                     **copyreg.dispatch_table,
                     MappingProxyType: _reduce_proxy,
                 }
-                pickler.dump((stamp, self.entries))
+                items = list(self.entries.items())
+                chunks = (
+                    dict(items[start : start + _CHUNK]) for start in range(0, len(items), _CHUNK)
+                )
+                for chunk in (stamp, *chunks):
+                    pickler.clear_memo()  # each pickle must stand alone for pickle.load
+                    pickler.dump(chunk)
             temporary.replace(self.file)
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             with contextlib.suppress(OSError):  # a read-only folder: no cache, and no error

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import pytest_apispec.collect
+import pytest_apispec.speccache
 from pytest_apispec.model import Spec
 
 DOC = """---
@@ -55,6 +56,20 @@ def test_an_unchanged_doc_is_collected_from_the_cache(
     parsed = _record_parsing(monkeypatch)
     result = pytester.runpytest("--collect-only", "-q", *cacheprovider)
     result.stdout.fnmatch_lines(["health.md::GET /health", "1 test collected*"])
+    assert parsed == []
+
+
+def test_a_cache_of_many_docs_is_read_back_whole(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large folders are written in chunks (to bound the memory saving takes)."""
+    monkeypatch.setattr(pytest_apispec.speccache, "_CHUNK", 2)
+    for number in range(5):
+        pytester.makefile(".md", **{f"doc{number}": DOC.replace("/health", f"/health/{number}")})
+    pytester.runpytest("--collect-only", "-q").assert_outcomes()
+    parsed = _record_parsing(monkeypatch)
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["doc4.md::GET /health/4", "5 tests collected*"])
     assert parsed == []
 
 
