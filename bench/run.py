@@ -157,7 +157,7 @@ def alternate(
             series[name].samples.append(sample)
             print(
                 f"   round {round_ + 1}/{rounds} {name:<22} {sample.seconds:7.2f} s"
-                f"  cpu {sample.cpu:6.2f} s  rss {sample.max_rss_mb:6.0f} MB"
+                f"  cpu {sample.cpu:6.2f} s  rss {sample.max_rss_mb:6.0f} MiB"
                 f"  req {sample.requests:6d}  {'ok' if sample.ok else 'FAILED'}"
                 f"  (others busy {sample.busy_before:.2f} cores before)",
                 flush=True,
