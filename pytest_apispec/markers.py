@@ -9,6 +9,7 @@ Markers are registered as they are met, so ``--strict-markers`` accepts them.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
@@ -33,6 +34,7 @@ _REGISTERED = pytest.StashKey[set[str]]()
 _DECORATORS = pytest.StashKey[dict[str, pytest.MarkDecorator]]()
 
 
+@functools.lru_cache(maxsize=4096)  # a few hundred tags and domains, met thousands of times
 def marker_name(prefix: str, value: str) -> str:
     return prefix + re.sub(r"\W+", "_", value.strip().lower()).strip("_")
 

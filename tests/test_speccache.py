@@ -12,6 +12,8 @@ import pytest
 import pytest_apispec.collect
 import pytest_apispec.speccache
 from pytest_apispec.model import Spec
+from pytest_apispec.parser import read_spec
+from pytest_apispec.speccache import SpecCache
 
 DOC = """---
 endpoint: GET /health
@@ -207,3 +209,23 @@ def test_the_garbage_collector_is_back_to_normal_once_collection_is_done(
     )
     result = pytester.runpytest("test_thresholds.py", "health.md", "-k", "thresholds")
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_a_cached_doc_is_the_doc_it_was_parsed_to(tmp_path: Path) -> None:
+    """What comes back from the cache equals a fresh parse, field for field (the seeds use
+    every part of the format)."""
+    seeds = Path(__file__).parent / "data" / "seeds"
+    for source in sorted(seeds.iterdir()):
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    docs = sorted(tmp_path.iterdir())
+    parsed = {doc: read_spec(doc, Path(doc.name)) for doc in docs}
+    writer = SpecCache()
+    for doc, spec in parsed.items():
+        writer.put(doc, spec)
+    writer.save()
+    reader = SpecCache()
+    for doc, spec in parsed.items():
+        assert spec is not None
+        cached = reader.get(doc, Path(doc.name))
+        assert cached == spec
+        assert cached is not spec
