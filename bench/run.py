@@ -16,6 +16,7 @@ import functools
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import statistics
@@ -144,14 +145,20 @@ def alternate(
     tools: dict[str, Callable[[], Sample]],
     warmup: bool = True,
 ) -> dict[str, Series]:
-    """Run every tool once per round, in turn (order rotated each round); warm-up untimed."""
+    """Run every tool once per round, in an order shuffled each round; warm-up untimed.
+
+    Shuffled, not rotated: a rotation keeps every tool right after the same neighbour in every
+    round, and on a shared virtual machine the process after a long CPU-bound one (Tavern)
+    can be the slower for it. The shuffle is seeded, so runs are repeatable.
+    """
     series = {name: Series(name) for name in tools}
     names = list(tools)
     if warmup:
         for name in names:
             tools[name]()
+    shuffler = random.Random(len(names) * 1000 + rounds)
     for round_ in range(rounds):
-        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        order = shuffler.sample(names, len(names))
         for name in order:
             sample = tools[name]()
             series[name].samples.append(sample)

@@ -48,6 +48,8 @@ class Progress:
 
 def run_within(seconds: float, call: Callable[[Progress], T]) -> T:
     """``call(progress)``'s result, or :class:`DeadlinePassed` after ``seconds``."""
+    if seconds <= 0:  # no time at all (an interval timer of 0 would mean no limit)
+        raise DeadlinePassed(Progress(seconds))
     if _alarm_is_free():
         return _run_with_alarm(seconds, call)
     return _run_on_helper(seconds, call)

@@ -6,6 +6,7 @@ secrets do not belong in committed files.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -146,8 +147,8 @@ def _number(config: pytest.Config, value: str | None, what: str, default: float)
         number = float(value)
     except ValueError:
         raise pytest.UsageError(f"{what} must be a number of seconds, not {value!r}") from None
-    if number < 0:
-        raise pytest.UsageError(f"{what} must not be negative, not {value!r}")
+    if number < 0 or not math.isfinite(number):
+        raise pytest.UsageError(f"{what} must be a finite number, not negative, not {value!r}")
     return number
 
 

@@ -307,13 +307,31 @@ def test_timeout_from_ini_and_the_command_line(
     pytester.runpytest("--api-timeout", "5").assert_outcomes(passed=1)
 
 
-def test_a_timeout_that_is_not_a_number_is_a_usage_error(
-    pytester: pytest.Pytester, write_doc: DocWriter
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("soon", "*must be a number of seconds, not 'soon'*"),
+        ("-1", "*must be a finite number, not negative, not '-1'*"),
+        ("inf", "*must be a finite number, not negative, not 'inf'*"),
+        ("nan", "*must be a finite number, not negative, not 'nan'*"),
+    ],
+)
+def test_a_timeout_that_is_not_a_usable_number_is_a_usage_error(
+    pytester: pytest.Pytester, write_doc: DocWriter, value: str, message: str
 ) -> None:
     write_doc("doc.md", "endpoint: GET /health", HEALTH)
-    result = pytester.runpytest("--api-timeout", "soon")
+    result = pytester.runpytest("--api-timeout", value)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*must be a number of seconds, not 'soon'*"])
+    result.stderr.fnmatch_lines([message])
+
+
+def test_a_zero_timeout_fails_the_step_at_once(
+    pytester: pytest.Pytester, write_doc: DocWriter, slow_api: DemoApi
+) -> None:
+    write_doc("doc.md", "endpoint: GET /health", HEALTH)
+    result = pytester.runpytest("--api-timeout", "0")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*timed out waiting for the response*"])
 
 
 EXPECTED_404 = "endpoint: GET /x\nexpectedOutcome: 404\nexpectedOutcomeReason: not there yet"
