@@ -122,14 +122,15 @@ class SpecCache:
     def _folder(self, path: Path) -> _FolderCache:
         folder = self._folders.get(path)
         if folder is None:
-            folder = self._folders[path] = _FolderCache(cache_file_of(path))
+            folder = self._folders[path] = _FolderCache(path, cache_file_of(path))
             if not self.fresh:
                 folder.load(self._stamp)
         return folder
 
 
 class _FolderCache:
-    def __init__(self, file: Path) -> None:
+    def __init__(self, docs: Path, file: Path) -> None:
+        self.docs = docs
         self.file = file
         self.entries: dict[str, _Entry] = {}
         self.dirty = False
@@ -157,7 +158,10 @@ class _FolderCache:
             with temporary.open("wb") as stream:
                 pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
                 pickler.dispatch_table = _DISPATCH
-                items = list(self.entries.items())
+                # docs deleted or renamed since they were cached leave with this write
+                items = [
+                    (name, e) for name, e in self.entries.items() if (self.docs / name).exists()
+                ]
                 chunks = (
                     dict(items[start : start + _CHUNK]) for start in range(0, len(items), _CHUNK)
                 )

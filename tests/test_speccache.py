@@ -13,7 +13,7 @@ import pytest_apispec.collect
 import pytest_apispec.speccache
 from pytest_apispec.model import Spec
 from pytest_apispec.parser import read_spec
-from pytest_apispec.speccache import SpecCache
+from pytest_apispec.speccache import MISSING, SpecCache
 
 DOC = """---
 endpoint: GET /health
@@ -229,3 +229,16 @@ def test_a_cached_doc_is_the_doc_it_was_parsed_to(tmp_path: Path) -> None:
         cached = reader.get(doc, Path(doc.name))
         assert cached == spec
         assert cached is not spec
+
+
+def test_a_deleted_doc_leaves_the_cache_when_it_is_next_written(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makefile(".md", health=DOC, gone=DOC.replace("/health", "/gone"))
+    pytester.runpytest("--collect-only", "-q").assert_outcomes()
+    (pytester.path / "gone.md").unlink()
+    pytester.makefile(".md", new=DOC.replace("/health", "/new"))
+    pytester.runpytest("--collect-only", "-q").stdout.fnmatch_lines(["2 tests collected*"])
+    cache = SpecCache(write=False)
+    assert cache.get(pytester.path / "health.md", Path("health.md")) is not MISSING
+    assert cache._folder(pytester.path).entries.keys() == {"health.md", "new.md"}
