@@ -9,11 +9,9 @@ any test function.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import inspect
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from _pytest._io import TerminalWriter
 from _pytest.pathlib import bestrelpath
 
 from pytest_apispec import fixtures, markers
+from pytest_apispec.gcpolicy import CollectionGc
 from pytest_apispec.model import Spec, SpecError
 from pytest_apispec.parser import read_spec
 from pytest_apispec.report import format_result
@@ -33,6 +32,7 @@ from pytest_apispec.speccache import MISSING, SpecCache
 
 SETTINGS = pytest.StashKey[ApiSettings]()
 SPEC_CACHE = pytest.StashKey[SpecCache]()
+COLLECTION_GC = pytest.StashKey[CollectionGc]()
 SPEC_SUFFIXES = frozenset({".md", ".txt"})
 _RUN_DOC_FUNCTIONS = pytest.StashKey[dict[tuple[str, ...], Callable[[], None]]]()
 _REQUESTED_FOLDERS = pytest.StashKey[dict[Path, bool]]()
@@ -211,27 +211,6 @@ class BrokenSpecItem(pytest.Item):
         return super().repr_failure(excinfo)
 
 
-_NO_FULL_COLLECTIONS = 1_000_000
-
-
-@contextlib.contextmanager
-def full_gc_paused() -> Iterator[None]:
-    """Keep CPython's garbage collector to its young generations while collecting.
-
-    Collection makes objects (docs, items, fixtures) that nearly all live until the session
-    ends, and a full collection runs each time the heap has grown by a quarter, traversing all
-    of them again: a fifth of the time it takes to collect 5,000 docs. Short-lived garbage is
-    still freed by the young collections; the usual thresholds come back afterwards.
-    """
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(young, middle, _NO_FULL_COLLECTIONS)
-    try:
-        yield
-    finally:
-        if gc.get_threshold() == (young, middle, _NO_FULL_COLLECTIONS):  # else not ours to undo
-            gc.set_threshold(young, middle, old)
-
-
 def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     """The collector of an endpoint doc, or ``None`` for any other file.
 
@@ -239,6 +218,7 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     """
     if file_path.suffix.lower() not in SPEC_SUFFIXES or not _requested(parent.session, file_path):
         return None
+    parent.config.stash[COLLECTION_GC].docs_found()
     display = _display_path(parent.config, file_path)
     cache = parent.config.stash.get(SPEC_CACHE, None)
     spec = cache.get(file_path, display) if cache is not None else MISSING

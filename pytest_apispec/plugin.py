@@ -17,14 +17,15 @@ import requests
 
 from pytest_apispec import __version__, markers
 from pytest_apispec.collect import (
+    COLLECTION_GC,
     SETTINGS,
     SPEC_CACHE,
     SpecItem,
     collect_doc,
     describe_failure,
-    full_gc_paused,
 )
 from pytest_apispec.fixtures import RUN_FIXTURE
+from pytest_apispec.gcpolicy import CollectionGc
 from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settings
 from pytest_apispec.redact import Redactor
 from pytest_apispec.requirements import unmet_requirement
@@ -53,6 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     redactor.install_logging()
     config.pluginmanager.register(redactor, "apispec-redactor")  # for its warning hook
     config.stash[REDACTOR] = redactor
+    config.stash[COLLECTION_GC] = CollectionGc()
     markers.register_static(config)
     if not settings.verify_tls:
         # our own warning says it once; urllib3 would add one for every request
@@ -77,8 +79,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
-    with full_gc_paused():
-        return (yield)
+    succeeded = False
+    try:
+        result = yield
+        succeeded = True
+        return result
+    finally:
+        session.config.stash[COLLECTION_GC].collection_done(succeeded)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

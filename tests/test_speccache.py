@@ -211,6 +211,57 @@ def test_the_garbage_collector_is_back_to_normal_once_collection_is_done(
     result.assert_outcomes(passed=1, deselected=1)
 
 
+def test_a_session_without_docs_leaves_the_garbage_collector_alone(
+    pytester: pytest.Pytester,
+) -> None:
+    gc.unfreeze()  # what this very test session froze
+    pytester.makeconftest(
+        """
+        import gc
+
+        def pytest_collection_modifyitems(config):
+            config.threshold_while_collecting = gc.get_threshold()
+        """
+    )
+    pytester.makepyfile(
+        test_plain=f"""
+        import gc
+
+        def test_plain(pytestconfig):
+            assert pytestconfig.threshold_while_collecting == {gc.get_threshold()!r}
+            assert gc.get_freeze_count() == 0
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+@pytest.mark.skipif(not hasattr(gc, "freeze"), reason="no gc.freeze() on this interpreter")
+def test_what_collection_made_is_frozen_until_the_next_session_starts(
+    pytester: pytest.Pytester,
+) -> None:
+    """Later full collections (and the interpreter's at exit) skip the collected docs and
+    items; a process that runs pytest again gets them back to free."""
+    gc.unfreeze()  # what this very test session froze: an inner session freezes only then
+    pytester.makefile(".md", health=DOC)
+    pytester.makepyfile(
+        test_frozen="""
+        import gc
+
+        def test_frozen():
+            assert gc.get_freeze_count() > 0
+        """,
+        test_unfrozen="""
+        import gc
+
+        def test_unfrozen():
+            assert gc.get_freeze_count() == 0
+        """,
+    )
+    result = pytester.runpytest("test_frozen.py", "health.md", "-k", "frozen")
+    result.assert_outcomes(passed=1, deselected=1)
+    pytester.runpytest("test_unfrozen.py").assert_outcomes(passed=1)
+
+
 def test_a_cached_doc_is_the_doc_it_was_parsed_to(tmp_path: Path) -> None:
     """What comes back from the cache equals a fresh parse, field for field (the seeds use
     every part of the format)."""
