@@ -14,8 +14,9 @@ to catch unraisable exceptions (about 0.2 s each for 5,000 docs). So, once a doc
   process that runs pytest again (``pytester``, a watcher) unfreezes it when the next session
   is configured, so the earlier session can be freed.
 
-A session without docs is left alone, and nothing is frozen when something else already uses
-``gc.freeze()`` (a pre-fork server in the tests, say) or the interpreter has no such thing.
+A session without docs is left alone, ``api_tune_gc = false`` turns all this off, and nothing is
+frozen when something else already uses ``gc.freeze()`` (a pre-fork server in the tests, say)
+or the interpreter has no such thing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class CollectionGc:
 
     _frozen_by_a_session = False  # by one of this process: it is unfrozen by the next
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
         self._thresholds: tuple[int, int, int] | None = None
         if CollectionGc._frozen_by_a_session:
             CollectionGc._frozen_by_a_session = False
@@ -38,7 +40,7 @@ class CollectionGc:
 
     def docs_found(self) -> None:
         """Pause full collections until :meth:`collection_done` (once; later calls are free)."""
-        if self._thresholds is None:
+        if self.enabled and self._thresholds is None:
             self._thresholds = gc.get_threshold()
             young, middle, _ = self._thresholds
             gc.set_threshold(young, middle, _NO_FULL_COLLECTIONS)

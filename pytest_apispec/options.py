@@ -61,6 +61,11 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         "bool",
         True,
     ),
+    "api_tune_gc": (
+        "spare the garbage collector the objects collecting docs makes (default true)",
+        "bool",
+        True,
+    ),
 }
 
 

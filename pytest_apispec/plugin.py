@@ -54,7 +54,7 @@ def pytest_configure(config: pytest.Config) -> None:
     redactor.install_logging()
     config.pluginmanager.register(redactor, "apispec-redactor")  # for its warning hook
     config.stash[REDACTOR] = redactor
-    config.stash[COLLECTION_GC] = CollectionGc()
+    config.stash[COLLECTION_GC] = CollectionGc(enabled=bool(config.getini("api_tune_gc")))
     markers.register_static(config)
     if not settings.verify_tls:
         # our own warning says it once; urllib3 would add one for every request

@@ -235,6 +235,31 @@ def test_a_session_without_docs_leaves_the_garbage_collector_alone(
     pytester.runpytest().assert_outcomes(passed=1)
 
 
+def test_api_tune_gc_false_leaves_the_garbage_collector_alone(pytester: pytest.Pytester) -> None:
+    gc.unfreeze()  # what this very test session froze
+    pytester.makeini("[pytest]\napi_tune_gc = false\n")
+    pytester.makefile(".md", health=DOC)
+    pytester.makeconftest(
+        """
+        import gc
+
+        def pytest_collection_modifyitems(config):
+            config.threshold_while_collecting = gc.get_threshold()
+        """
+    )
+    pytester.makepyfile(
+        test_plain=f"""
+        import gc
+
+        def test_plain(pytestconfig):
+            assert pytestconfig.threshold_while_collecting == {gc.get_threshold()!r}
+            assert gc.get_freeze_count() == 0
+        """
+    )
+    result = pytester.runpytest("test_plain.py", "health.md", "-k", "plain")
+    result.assert_outcomes(passed=1, deselected=1)
+
+
 @pytest.mark.skipif(not hasattr(gc, "freeze"), reason="no gc.freeze() on this interpreter")
 def test_what_collection_made_is_frozen_until_the_next_session_starts(
     pytester: pytest.Pytester,
