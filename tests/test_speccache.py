@@ -185,78 +185,53 @@ def test_only_the_docs_asked_for_are_parsed(
     assert [path.name for path in parsed] == ["a.md"]
 
 
+def _gc_check(pytester: pytest.Pytester, *assertions: str) -> None:
+    """``test_gc.py``, whose test asserts ``assertions`` about the garbage collector, with
+    ``collecting`` the thresholds it had while pytest collected."""
+    gc.unfreeze()  # what this very test session froze: an inner session freezes only then
+    pytester.makeconftest(
+        """
+        import gc
+
+        def pytest_collection_modifyitems(config):
+            config.threshold_while_collecting = gc.get_threshold()
+        """
+    )
+    body = "\n".join(f"    assert {assertion}" for assertion in assertions)
+    pytester.makepyfile(
+        test_gc="import gc\n\n"
+        "def test_gc(pytestconfig):\n"
+        "    collecting = pytestconfig.threshold_while_collecting\n" + body
+    )
+
+
 def test_the_garbage_collector_is_back_to_normal_once_collection_is_done(
     pytester: pytest.Pytester,
 ) -> None:
     """Full collections pause while docs are collected, and only then."""
     pytester.makefile(".md", health=DOC)
-    pytester.makeconftest(
-        """
-        import gc
-
-        def pytest_collection_modifyitems(config):
-            config.threshold_while_collecting = gc.get_threshold()
-        """
-    )
-    pytester.makepyfile(
-        test_thresholds=f"""
-        import gc
-
-        def test_thresholds(pytestconfig):
-            assert gc.get_threshold() == {gc.get_threshold()!r}
-            assert pytestconfig.threshold_while_collecting[2] > 10_000
-        """
-    )
-    result = pytester.runpytest("test_thresholds.py", "health.md", "-k", "thresholds")
+    _gc_check(pytester, f"gc.get_threshold() == {gc.get_threshold()!r}", "collecting[2] > 10_000")
+    result = pytester.runpytest("test_gc.py", "health.md", "-k", "test_gc")
     result.assert_outcomes(passed=1, deselected=1)
+
+
+def _garbage_collector_untouched_check(pytester: pytest.Pytester) -> None:
+    """A test file whose test fails if collection changed the thresholds or froze anything."""
+    _gc_check(pytester, f"collecting == {gc.get_threshold()!r}", "gc.get_freeze_count() == 0")
 
 
 def test_a_session_without_docs_leaves_the_garbage_collector_alone(
     pytester: pytest.Pytester,
 ) -> None:
-    gc.unfreeze()  # what this very test session froze
-    pytester.makeconftest(
-        """
-        import gc
-
-        def pytest_collection_modifyitems(config):
-            config.threshold_while_collecting = gc.get_threshold()
-        """
-    )
-    pytester.makepyfile(
-        test_plain=f"""
-        import gc
-
-        def test_plain(pytestconfig):
-            assert pytestconfig.threshold_while_collecting == {gc.get_threshold()!r}
-            assert gc.get_freeze_count() == 0
-        """
-    )
+    _garbage_collector_untouched_check(pytester)
     pytester.runpytest().assert_outcomes(passed=1)
 
 
 def test_api_tune_gc_false_leaves_the_garbage_collector_alone(pytester: pytest.Pytester) -> None:
-    gc.unfreeze()  # what this very test session froze
+    _garbage_collector_untouched_check(pytester)
     pytester.makeini("[pytest]\napi_tune_gc = false\n")
     pytester.makefile(".md", health=DOC)
-    pytester.makeconftest(
-        """
-        import gc
-
-        def pytest_collection_modifyitems(config):
-            config.threshold_while_collecting = gc.get_threshold()
-        """
-    )
-    pytester.makepyfile(
-        test_plain=f"""
-        import gc
-
-        def test_plain(pytestconfig):
-            assert pytestconfig.threshold_while_collecting == {gc.get_threshold()!r}
-            assert gc.get_freeze_count() == 0
-        """
-    )
-    result = pytester.runpytest("test_plain.py", "health.md", "-k", "plain")
+    result = pytester.runpytest("test_gc.py", "health.md", "-k", "test_gc")
     result.assert_outcomes(passed=1, deselected=1)
 
 
