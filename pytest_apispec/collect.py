@@ -23,7 +23,6 @@ from _pytest.pathlib import bestrelpath
 from pytest_apispec import fixtures, markers
 from pytest_apispec.gcpolicy import CollectionGc
 from pytest_apispec.model import Spec, SpecError
-from pytest_apispec.parser import read_spec
 from pytest_apispec.report import format_result
 from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
 from pytest_apispec.runner import DocRun
@@ -232,6 +231,14 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
     if spec is None:
         return None
     return make_collector(parent, file_path, spec, None)
+
+
+def read_spec(path: Path, display: Path) -> Spec | None:
+    """Parse a doc. The parser is imported on first use, with PyYAML and python-frontmatter:
+    when every doc comes from the parse cache, no process pays for importing them."""
+    from pytest_apispec.parser import read_spec as parse
+
+    return parse(path, display)
 
 
 def _requested(session: pytest.Session, file_path: Path) -> bool:
