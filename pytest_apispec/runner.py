@@ -98,10 +98,7 @@ class StepRunner:
             )
         url = self._url(spec, step, path)
         if params:
-            try:
-                url = requests.Request("GET", url, params=params).prepare().url or url
-            except (requests.RequestException, ValueError) as exc:
-                raise StepError(f"{url} is not a valid URL ({exc})") from None
+            url = _with_query(url, params)
         auth = None
         token_type = self.token_type(spec, step)
         if token_type is not None:
@@ -168,6 +165,18 @@ class StepRunner:
         return StepResult(
             spec.path, step, request, record, mismatches=tuple(mismatches), extracted=extracted
         )
+
+
+def _with_query(url: str, params: Any) -> str:
+    """``url`` with ``params`` encoded into its query string, the way requests encodes them."""
+    prepared = requests.PreparedRequest()  # only its URL: a whole prepare() costs far more
+    try:
+        prepared.prepare_url(url, params)
+    except (requests.RequestException, ValueError) as exc:
+        raise StepError(
+            f"{url} is not a valid URL ({exc}); check the base URL and the step's path"
+        ) from None
+    return prepared.url or url
 
 
 def _dot_segments(path: str) -> int:

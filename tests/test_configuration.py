@@ -334,6 +334,20 @@ def test_a_zero_timeout_fails_the_step_at_once(
     result.stdout.fnmatch_lines(["*timed out waiting for the response*"])
 
 
+def test_a_base_url_that_cannot_carry_the_steps_query_fails_the_step(
+    pytester: pytest.Pytester, write_doc: DocWriter
+) -> None:
+    write_doc("doc.md", "endpoint: GET /health", STAFF_LIST.replace("/platform/v1/clients", "/x"))
+    result = pytester.runpytest("--api-base-url", "http://api.test:99999999")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*http://api.test:99999999/x is not a valid URL (*'api.test:99999999' is not a valid*"
+            "; check the base URL and the step's path"
+        ]
+    )
+
+
 EXPECTED_404 = "endpoint: GET /x\nexpectedOutcome: 404\nexpectedOutcomeReason: not there yet"
 GET_MISSING = "- method: GET\n  path: /no/such/route\n  expect:\n    status: 200"
 
