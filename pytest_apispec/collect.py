@@ -13,7 +13,7 @@ import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest._code.code import ExceptionInfo, ReprFileLocation, TerminalRepr
@@ -25,9 +25,11 @@ from pytest_apispec.gcpolicy import CollectionGc
 from pytest_apispec.model import Spec, SpecError
 from pytest_apispec.report import format_result
 from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
-from pytest_apispec.runner import DocRun
 from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
 from pytest_apispec.speccache import MISSING, SpecCache
+
+if TYPE_CHECKING:
+    from pytest_apispec.runner import DocRun
 
 SETTINGS = pytest.StashKey[ApiSettings]()
 SPEC_CACHE = pytest.StashKey[SpecCache]()

@@ -17,13 +17,15 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
 from pytest_apispec.model import OnFail, Scope, Spec, Step
 from pytest_apispec.results import StepFailed, StepResult
-from pytest_apispec.runner import DocRun, StepRunner
+
+if TYPE_CHECKING:
+    from pytest_apispec.runner import DocRun, StepRunner
 
 RUN_FIXTURE = "apispec_run"
 CLEANUP_FIXTURE = "apispec_cleanup"

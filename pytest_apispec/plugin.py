@@ -10,10 +10,9 @@ import sys
 import warnings
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import requests
 
 from pytest_apispec import __version__, markers
 from pytest_apispec.collect import (
@@ -30,10 +29,13 @@ from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settin
 from pytest_apispec.redact import Redactor
 from pytest_apispec.requirements import unmet_requirement
 from pytest_apispec.results import ApiSpecFailure
-from pytest_apispec.runner import DocRun, StepRunner
-from pytest_apispec.session import ApiSession
 from pytest_apispec.settings import ApiSettings
 from pytest_apispec.speccache import SpecCache
+
+if TYPE_CHECKING:
+    import requests
+
+    from pytest_apispec.runner import DocRun, StepRunner
 
 REDACTOR = pytest.StashKey[Redactor]()
 TOKENS = pytest.StashKey[Mapping[str, str]]()
@@ -170,6 +172,8 @@ def apispec_session() -> Iterator[requests.Session]:
 
     Override it to add a client certificate, a proxy or default headers.
     """
+    from pytest_apispec.session import ApiSession  # requests only where steps are sent
+
     with ApiSession() as session:
         session.headers["User-Agent"] = f"pytest-apispec/{__version__}"
         yield session
@@ -182,6 +186,8 @@ def apispec_runner(
     apispec_session: requests.Session,
 ) -> StepRunner:
     """Sends steps: the session, the settings and the tokens, put together once."""
+    from pytest_apispec.runner import StepRunner
+
     pytestconfig.stash[REDACTOR].add(apispec_tokens.values())
     return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens)
 
@@ -193,6 +199,8 @@ def apispec_run(
     apispec_vars: Mapping[str, Any],
 ) -> DocRun:
     """The run of the doc being tested: its settings, tokens and variables so far."""
+    from pytest_apispec.runner import DocRun
+
     item = request.node
     if not isinstance(item, SpecItem):
         raise pytest.UsageError("apispec_run is only available to endpoint-doc items")

@@ -185,6 +185,29 @@ def test_only_the_docs_asked_for_are_parsed(
     assert [path.name for path in parsed] == ["a.md"]
 
 
+def test_a_run_that_only_collects_from_the_cache_loads_no_parser_and_no_http_stack(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every ``--collect-only`` and pytest-xdist's controller (which never runs a test)
+    pay at start-up: YAML, JSONPath and requests are imported when first needed."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    pytester.makefile(".md", health=DOC)
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_collection_finish(session):
+            heavy = ("yaml", "frontmatter", "jsonpath_ng", "requests", "urllib3")
+            print("loaded:", [name for name in heavy if name in sys.modules])
+        """
+    )
+    first = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider")
+    first.stdout.fnmatch_lines(["loaded: ['yaml', 'frontmatter']", "1 test collected*"])
+    again = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider")
+    again.stdout.fnmatch_lines(["loaded: []", "1 test collected*"])
+
+
 def _gc_check(pytester: pytest.Pytester, *assertions: str) -> None:
     """``test_gc.py``, whose test asserts ``assertions`` about the garbage collector, with
     ``collecting`` the thresholds it had while pytest collected."""
