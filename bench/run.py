@@ -466,21 +466,38 @@ def scenario_xdist(args: argparse.Namespace, report: Report, tavern: Path | None
     tools: dict[str, Callable[[], Sample]] = {}
     with start_server(args, "latency", latency) as server:
         env = child_env(args, server.url)
+        cmd = [*pytest_cmd(), *PYTEST_OPTS]
         for size in sizes:
             docs = generate.endpoint_docs(WORK / f"docs-{size}", size)
             passed = rf"\b{size} passed"
-            cmd = [*pytest_cmd(), *PYTEST_OPTS]
             tools[f"serial, {size} docs"] = functools.partial(
                 run_process, cmd, docs, env, server, passed
             )
             tools[f"-n {workers}, {size} docs"] = functools.partial(
                 run_process, [*cmd, "-n", str(workers)], docs, env, server, passed
             )
+        # the same workload as hand-written tests: what pytest-xdist itself gives on this machine
+        py = generate.pytest_files(WORK / f"pytest-{n}", n)
+        passed = rf"\b{n} passed"
+        tools[f"hand-written serial, {n} docs"] = functools.partial(
+            run_process, cmd, py, env, server, passed
+        )
+        tools[f"hand-written -n {workers}, {n} docs"] = functools.partial(
+            run_process, [*cmd, "-n", str(workers)], py, env, server, passed
+        )
         series = alternate(args.xdist_rounds, tools, warmup=False)
     report.table(f"xdist at {latency * 1000:g} ms latency (wall s)", series)
     at = f"{latency * 1000:g} ms"
     speedup = ratio(series, f"serial, {n} docs", f"-n {workers}, {n} docs")
     report.ratios.append(Ratio(f"-n {workers} speed-up, {n} docs at {at}", speedup, 3.0, True, "x"))
+    by_hand = ratio(
+        series, f"hand-written serial, {n} docs", f"hand-written -n {workers}, {n} docs"
+    )
+    if by_hand is not None:
+        report.notes.append(
+            f"xdist: hand-written pytest tests of the same workload get {by_hand:.2f}x from "
+            f"-n {workers} at {n} docs"
+        )
     if args.xdist_marginal:
         names = [f"{kind}, {size} docs" for kind in ("serial", f"-n {workers}") for size in sizes]
         if all(series[name].ok for name in names):
