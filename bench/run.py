@@ -467,24 +467,20 @@ def scenario_xdist(args: argparse.Namespace, report: Report, tavern: Path | None
     with start_server(args, "latency", latency) as server:
         env = child_env(args, server.url)
         cmd = [*pytest_cmd(), *PYTEST_OPTS]
-        for size in sizes:
-            docs = generate.endpoint_docs(WORK / f"docs-{size}", size)
+
+        def serial_and_parallel(prefix: str, folder: Path, size: int) -> None:
             passed = rf"\b{size} passed"
-            tools[f"serial, {size} docs"] = functools.partial(
-                run_process, cmd, docs, env, server, passed
+            tools[f"{prefix}serial, {size} docs"] = functools.partial(
+                run_process, cmd, folder, env, server, passed
             )
-            tools[f"-n {workers}, {size} docs"] = functools.partial(
-                run_process, [*cmd, "-n", str(workers)], docs, env, server, passed
+            tools[f"{prefix}-n {workers}, {size} docs"] = functools.partial(
+                run_process, [*cmd, "-n", str(workers)], folder, env, server, passed
             )
+
+        for size in sizes:
+            serial_and_parallel("", generate.endpoint_docs(WORK / f"docs-{size}", size), size)
         # the same workload as hand-written tests: what pytest-xdist itself gives on this machine
-        py = generate.pytest_files(WORK / f"pytest-{n}", n)
-        passed = rf"\b{n} passed"
-        tools[f"hand-written serial, {n} docs"] = functools.partial(
-            run_process, cmd, py, env, server, passed
-        )
-        tools[f"hand-written -n {workers}, {n} docs"] = functools.partial(
-            run_process, [*cmd, "-n", str(workers)], py, env, server, passed
-        )
+        serial_and_parallel("hand-written ", generate.pytest_files(WORK / f"pytest-{n}", n), n)
         series = alternate(args.xdist_rounds, tools, warmup=False)
     report.table(f"xdist at {latency * 1000:g} ms latency (wall s)", series)
     at = f"{latency * 1000:g} ms"
@@ -767,13 +763,15 @@ def print_report(report: Report, args: argparse.Namespace, elapsed: float) -> No
     print(f"\n# results ({'quick' if args.quick else 'full'} mode, {elapsed:.0f} s in all)")
     for title, rows in report.tables.items():
         print(f"\n{title}")
+        w = max([22, *map(len, rows)])  # the widest tool name
         print(
-            f"  {'tool':<22} {'median':>8} {'range':>12} {'cpu':>7} {'peak RSS':>9} {'requests':>9}"
+            f"  {'tool':<{w}} {'median':>8} {'range':>12} {'cpu':>7} {'peak RSS':>9} "
+            f"{'requests':>9}"
         )
         for name, row in rows.items():
             flag = "" if row["ok"] else "  FAILED"
             print(
-                f"  {name:<22} {row['median_s']:>8.2f} {row['spread_s']:>12} "
+                f"  {name:<{w}} {row['median_s']:>8.2f} {row['spread_s']:>12} "
                 f"{row['median_cpu_s']:>7.2f} {row['median_rss_mb']:>6.0f} MB "
                 f"{row['requests']:>9}{flag}"
             )
