@@ -40,6 +40,7 @@ TAVERN_VENV = WORK / "tavern-venv"
 TAVERN_REQUIREMENTS = ("tavern==3.7.*", "pytest==9.0.*")  # Tavern 3.7 does not load on 9.2
 PYTEST_OPTS = ["-p", "no:cacheprovider", "-q"]  # --with-cacheprovider drops the first two
 SCENARIOS = ("run", "collect", "memory", "xdist", "shared")
+MIB = 2**20  # peak RSS is measured in MiB (ru_maxrss is in KiB); the memory target is in MB
 
 
 # ---------------------------------------------------------------- measuring
@@ -132,7 +133,7 @@ def run_process(
     return Sample(
         seconds=seconds,
         cpu=usage.ru_utime + usage.ru_stime,
-        max_rss_mb=usage.ru_maxrss / 1024,
+        max_rss_mb=usage.ru_maxrss * 1024 / MIB,
         requests=made,
         ok=ok,
         summary=summary,
@@ -448,7 +449,7 @@ def scenario_memory(args: argparse.Namespace, report: Report, tavern: Path | Non
     report.ratios.append(
         Ratio(
             f"peak RSS collecting {n} docs",
-            s.median("max_rss_mb") if s.ok else None,
+            s.median("max_rss_mb") * MIB / 1e6 if s.ok else None,  # the target is in MB
             300,
             unit=" MB",
         )
@@ -772,7 +773,7 @@ def print_report(report: Report, args: argparse.Namespace, elapsed: float) -> No
             flag = "" if row["ok"] else "  FAILED"
             print(
                 f"  {name:<{w}} {row['median_s']:>8.2f} {row['spread_s']:>12} "
-                f"{row['median_cpu_s']:>7.2f} {row['median_rss_mb']:>6.0f} MB "
+                f"{row['median_cpu_s']:>7.2f} {row['median_rss_mb']:>5.0f} MiB "
                 f"{row['requests']:>9}{flag}"
             )
     print("\ntargets")
