@@ -10,6 +10,7 @@ as a second line of defence.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import sys
 from collections.abc import Hashable, Iterator, Mapping
@@ -80,6 +81,8 @@ def load(text: str) -> Any:
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
+        if _may_be_hostile(text):
+            _check_shape_before(text, exc)
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         opened = _OPENED_ON_CONTEXT_LINE.get(exc.context or "")
@@ -165,10 +168,32 @@ def _check_shape(text: str) -> None:
     recurses once per nesting level and crashes the interpreter on a deep enough document,
     and a few lines of aliases can stand for billions of values.
     """
+    _check_events(yaml.parse(text, Loader=_BaseLoader))
+
+
+def _check_shape_before(text: str, error: yaml.MarkedYAMLError) -> None:
+    """Apply our own limits to the text before the point where PyYAML gave up.
+
+    Some libyaml releases have limits of their own (PyYAML 6.0.4's scanner stops at 1,000
+    open brackets, and it scans ahead of the events :func:`_check_shape` counts), so a doc
+    could get PyYAML's words instead of ours, depending on the PyYAML installed. The
+    pure-Python parser has no such limit and produces the same events with the same marks:
+    re-walk the text up to the error with it, so that our limit, when it is exceeded there,
+    is what the user reads, whichever PyYAML is installed.
+    """
+    mark = error.problem_mark or error.context_mark
+    if mark is None or not mark.index:
+        return
+    # the truncated text ends mid-document: that error is ignored, PyYAML's own one stands
+    with contextlib.suppress(yaml.YAMLError):
+        _check_events(yaml.parse(text[: mark.index], Loader=yaml.SafeLoader))
+
+
+def _check_events(events: Iterator[yaml.Event]) -> None:
     expanded: dict[str, int] = {}  # anchor -> how many values it stands for
     starts: list[tuple[str | None, int]] = []  # open collections: (anchor, count at start)
     count = 0
-    for event in yaml.parse(text, Loader=_BaseLoader):
+    for event in events:
         if isinstance(event, yaml.AliasEvent):
             count += expanded.get(event.anchor or "", 1)
         elif isinstance(event, yaml.ScalarEvent):

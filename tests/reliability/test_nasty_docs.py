@@ -421,3 +421,24 @@ def test_placeholders_padded_with_spaces_render_in_linear_time() -> None:
         assert bounded(lambda: templates.render_path(unclosed, {}), 5) == unclosed
         assert bounded(lambda: templates.placeholders([padded, unclosed]), 5) == {"id"}
     assert clock.seconds < 2
+
+
+@pytest.mark.parametrize("brackets", [100, 1_100, 20_000])
+@pytest.mark.parametrize("one_a_line", [False, True], ids=["one_line", "one_a_line"])
+def test_over_deep_nesting_gets_our_message_and_line_whatever_pyyaml_limits(
+    tmp_path: Path, brackets: int, one_a_line: bool
+) -> None:
+    """100 open brackets pass every PyYAML's own limit; 1,100 and more on one line exceed
+    libyaml's (PyYAML 6.0.4 stops at 1,000, scanning ahead of the events we count). The user
+    reads the same words at the same line either way, after non-ASCII text."""
+    opened = "[\n      " if one_a_line else "["
+    body = "  note: 'café €'\n  body:\n    " + opened * brackets + "]" * brackets
+    path = tmp_path / "deep.md"
+    path.write_text(doc("- method: POST\n  path: /x\n" + body), encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        read_spec(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    first_bracket = next(i for i, line in enumerate(lines) if line.strip().startswith("["))
+    assert raised.value.message.endswith("nested more than 72 levels deep"), raised.value
+    # 1-based; the block's own levels (steps, their list, the step) count towards the limit
+    assert raised.value.line == first_bracket + 1 + (72 - 3 if one_a_line else 0)
