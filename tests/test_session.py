@@ -8,7 +8,7 @@ import pytest
 import requests
 import responses
 
-from pytest_apispec.session import ApiSession
+from pytest_apispec.execution.session import ApiSession
 
 
 def test_the_environment_is_read_once_per_origin(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-import pytest_apispec.collect
-import pytest_apispec.speccache
-from pytest_apispec.model import Spec
-from pytest_apispec.parser import read_spec
-from pytest_apispec.speccache import MISSING, SpecCache
+import pytest_apispec.docformat.speccache
+import pytest_apispec.plugin.collect
+from pytest_apispec.docformat.model import Spec
+from pytest_apispec.docformat.parser import read_spec
+from pytest_apispec.docformat.speccache import MISSING, SpecCache
 
 DOC = """---
 endpoint: GET /health
@@ -37,13 +37,13 @@ def _bytecode_is_written(monkeypatch: pytest.MonkeyPatch) -> None:
 def _record_parsing(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Which files the plugin reads and parses from now on."""
     parsed: list[Path] = []
-    real = pytest_apispec.collect.read_spec
+    real = pytest_apispec.plugin.collect.read_spec
 
     def read_spec(path: Path, display: Path | None = None) -> Spec | None:
         parsed.append(path)
         return real(path, display)
 
-    monkeypatch.setattr(pytest_apispec.collect, "read_spec", read_spec)
+    monkeypatch.setattr(pytest_apispec.plugin.collect, "read_spec", read_spec)
     return parsed
 
 
@@ -65,7 +65,7 @@ def test_a_cache_of_many_docs_is_read_back_whole(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Large folders are written in chunks (to bound the memory saving takes)."""
-    monkeypatch.setattr(pytest_apispec.speccache, "_CHUNK", 2)
+    monkeypatch.setattr(pytest_apispec.docformat.speccache, "_CHUNK", 2)
     for number in range(5):
         pytester.makefile(".md", **{f"doc{number}": DOC.replace("/health", f"/health/{number}")})
     pytester.runpytest("--collect-only", "-q").assert_outcomes()

@@ -17,7 +17,7 @@ from apispec_helpers import DocWriter, line_of
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_apispec import templates
+from pytest_apispec.docformat import templates
 
 ANY_URL = re.compile(r"https://api\.example\.test/.*")
 SEED = """

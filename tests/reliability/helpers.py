@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
-from pytest_apispec.model import Expectation, Section, Spec, Step
-from pytest_apispec.results import StepResult
-from pytest_apispec.runner import StepRunner
-from pytest_apispec.settings import ApiSettings
+from pytest_apispec.docformat.model import Expectation, Section, Spec, Step
+from pytest_apispec.execution.results import StepResult
+from pytest_apispec.execution.runner import StepRunner
+from pytest_apispec.execution.settings import ApiSettings
 
 TOKEN = "rel-secret-9f3b27c1d8e4"
 """The token every reliability test configures; it must never show up anywhere it should not."""

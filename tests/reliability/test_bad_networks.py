@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from pytest_apispec.report import format_result
-from pytest_apispec.results import EXCERPT_CHARS, StepResult
-from pytest_apispec.transport import MAX_BODY_BYTES
+from pytest_apispec.execution.report import format_result
+from pytest_apispec.execution.results import EXCERPT_CHARS, StepResult
+from pytest_apispec.execution.transport import MAX_BODY_BYTES
 
 from .helpers import TOKEN, Clock, doc, run_step, runner, spec_of, step
 from .servers import (

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_apispec import parser, results, transport, yamlsafe
+from pytest_apispec.docformat import parser, yamlsafe
+from pytest_apispec.execution import results, transport
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
@@ -36,7 +37,7 @@ def test_every_reliability_module_is_listed() -> None:
 
 
 def test_the_tls_warning_is_quoted_as_the_plugin_gives_it() -> None:
-    source = (ROOT / "pytest_apispec" / "plugin.py").read_text(encoding="utf-8")
+    source = (ROOT / "pytest_apispec" / "plugin" / "__init__.py").read_text(encoding="utf-8")
     quoted = re.search(r"PytestConfigWarning: (pytest-apispec: TLS[^`]*)`", PAGE)
     assert quoted is not None
     pieces = re.findall(r'"([^"]*)"', source[source.index("TLS certificate") - 40 :][:400])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_apispec.model import Spec, SpecError
-from pytest_apispec.parser import read_spec
+from pytest_apispec.docformat.model import Spec, SpecError
+from pytest_apispec.docformat.parser import read_spec
 
 from .helpers import Clock, bounded, doc
 from .servers import ScriptedServer, json_ok
@@ -367,12 +367,12 @@ def test_every_nasty_file_at_once_in_a_subprocess(
 def test_yaml_is_only_ever_loaded_with_the_safe_loader() -> None:
     import yaml
 
-    from pytest_apispec import yamlsafe
+    from pytest_apispec.docformat import yamlsafe
 
     assert issubclass(
         yamlsafe._LineLoader, yaml.SafeLoader | getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     )
-    package = Path(yamlsafe.__file__).parent
+    package = Path(yamlsafe.__file__).parents[1]
     for path in package.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         for unsafe in (
@@ -390,7 +390,7 @@ def test_yaml_is_only_ever_loaded_with_the_safe_loader() -> None:
 
 def test_the_freeze_budget_stops_a_shared_structure_bomb_fast() -> None:
     """The second line of defence: a bomb built in memory (as aliases resolve) is not walked out."""
-    from pytest_apispec import yamlsafe
+    from pytest_apispec.docformat import yamlsafe
 
     value: object = "lol"
     for _ in range(9):
@@ -412,7 +412,7 @@ def test_a_recursive_alias_is_a_clean_error(tmp_path: Path) -> None:
 
 
 def test_placeholders_padded_with_spaces_render_in_linear_time() -> None:
-    from pytest_apispec import templates
+    from pytest_apispec.docformat import templates
 
     padded = "{{" + " " * 1_000_000 + "id" + " " * 1_000_000 + "}}"
     unclosed = "/x/{{" + " " * 1_000_000 + "id"

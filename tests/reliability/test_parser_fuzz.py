@@ -15,8 +15,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_apispec.model import Spec, SpecError
-from pytest_apispec.parser import parse_spec
+from pytest_apispec.docformat.model import Spec, SpecError
+from pytest_apispec.docformat.parser import parse_spec
 
 PATH = Path("docs/fuzzed.md")
 SEED = (Path(__file__).parent.parent / "data" / "seeds" / "000_2b83c488c88b2697.txt").read_bytes()

@@ -5,7 +5,7 @@ a user fixture that prints the token, logs it (also inside an exception) and war
 docs that pass and fail. pytest runs with each channel turned on (terminal, ``-rA`` captured
 output, ``--junitxml``, ``--log-level=DEBUG`` with requests/urllib3 debug logs, live logs, a log
 file, pytest-xdist, pytest-html); the token must appear in none of them, in any spelling.
-The check itself lives in one place, ``pytest_apispec.redact``.
+The check itself lives in one place, ``pytest_apispec.plugin.redact``.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_pytest_html_report_is_written_and_clean(project: pytest.Pytester) -> No
 
 
 def test_every_spelling_of_a_token_is_redacted() -> None:
-    from pytest_apispec.redact import Redactor
+    from pytest_apispec.plugin.redact import Redactor
 
     redactor = Redactor()
     redactor.add([TOKEN, "abc"])  # too short to redact without ruining every report
@@ -160,7 +160,7 @@ def test_redaction_is_one_module() -> None:
     package = Path(__file__).parents[2] / "pytest_apispec"
     others = [
         path.name
-        for path in package.glob("*.py")
+        for path in package.rglob("*.py")
         if path.name != "redact.py" and "MASK" in path.read_text()
     ]
     assert others == []

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_apispec.settings import (
+from pytest_apispec.execution.settings import (
     WELL_KNOWN_TOKEN_TYPES,
     ApiSettings,
     ExpectedOutcomeMode,

@@ -2,7 +2,7 @@
 
 :class:`StepRunner` never raises for what the server or the network does: every outcome
 (connection refused, timeout, wrong status, a JSONPath that matches nothing) comes back as a
-:class:`~pytest_apispec.results.StepResult`. :class:`DocRun` strings the steps of one doc
+:class:`~pytest_apispec.execution.results.StepResult`. :class:`DocRun` strings the steps of one doc
 together through their variables.
 """
 
@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 
 import requests
 
-from pytest_apispec import checks, templates
-from pytest_apispec.model import Spec, Step
-from pytest_apispec.results import RequestRecord, StepError, StepResult
-from pytest_apispec.settings import ApiSettings, token_env_var
-from pytest_apispec.transport import (
+from pytest_apispec.docformat import templates
+from pytest_apispec.docformat.model import Spec, Step
+from pytest_apispec.execution import checks
+from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
+from pytest_apispec.execution.settings import ApiSettings, token_env_var
+from pytest_apispec.execution.transport import (
     TokenAuth,
     TokenHosts,
     Transport,

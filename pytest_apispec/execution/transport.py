@@ -6,8 +6,9 @@
 * A 429 or 503 with ``Retry-After`` is waited out and retried for idempotent methods.
 * Bodies are read up to :data:`MAX_BODY_BYTES`; redirect bodies are never read.
 
-Anything the network does becomes a :class:`~pytest_apispec.results.StepError` or a
-``requests.RequestException``, which :mod:`pytest_apispec.runner` turns into a step result.
+Anything the network does becomes a :class:`~pytest_apispec.execution.results.StepError` or a
+``requests.RequestException``, which :mod:`~pytest_apispec.execution.runner` turns into a
+step result.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from pytest_apispec.deadline import DeadlinePassed, Progress, run_within
-from pytest_apispec.results import RequestRecord, StepError
-from pytest_apispec.settings import ApiSettings
+from pytest_apispec.execution.deadline import DeadlinePassed, Progress, run_within
+from pytest_apispec.execution.results import RequestRecord, StepError
+from pytest_apispec.execution.settings import ApiSettings
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 10

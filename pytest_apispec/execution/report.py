@@ -11,7 +11,7 @@ import json
 import shlex
 from typing import Any
 
-from pytest_apispec.results import RequestRecord, ResponseRecord, StepResult
+from pytest_apispec.execution.results import RequestRecord, ResponseRecord, StepResult
 
 _SHOWN_RESPONSE_HEADERS = 20
 

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from pytest_apispec.model import Spec
+from pytest_apispec.docformat.model import Spec
 
 STATIC_MARKERS = {
     "apispec": "apispec(endpoint, domain, status, method): an endpoint doc run by pytest-apispec",

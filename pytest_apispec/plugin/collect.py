@@ -20,16 +20,16 @@ from _pytest._code.code import ExceptionInfo, ReprFileLocation, TerminalRepr
 from _pytest._io import TerminalWriter
 from _pytest.pathlib import bestrelpath
 
-from pytest_apispec import fixtures, markers
-from pytest_apispec.gcpolicy import CollectionGc
-from pytest_apispec.model import Spec, SpecError
-from pytest_apispec.report import format_result
-from pytest_apispec.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
-from pytest_apispec.settings import ApiSettings, ExpectedOutcomeMode
-from pytest_apispec.speccache import MISSING, SpecCache
+from pytest_apispec.docformat.model import Spec, SpecError
+from pytest_apispec.docformat.speccache import MISSING, SpecCache
+from pytest_apispec.execution.report import format_result
+from pytest_apispec.execution.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
+from pytest_apispec.execution.settings import ApiSettings, ExpectedOutcomeMode
+from pytest_apispec.plugin import fixtures, markers
+from pytest_apispec.plugin.gcpolicy import CollectionGc
 
 if TYPE_CHECKING:
-    from pytest_apispec.runner import DocRun
+    from pytest_apispec.execution.runner import DocRun
 
 SETTINGS = pytest.StashKey[ApiSettings]()
 SPEC_CACHE = pytest.StashKey[SpecCache]()
@@ -238,7 +238,7 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
 def read_spec(path: Path, display: Path) -> Spec | None:
     """Parse a doc. The parser is imported on first use, with PyYAML and python-frontmatter:
     when every doc comes from the parse cache, no process pays for importing them."""
-    from pytest_apispec.parser import read_spec as parse
+    from pytest_apispec.docformat.parser import read_spec as parse
 
     return parse(path, display)
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import requests
 
-from pytest_apispec import templates
-from pytest_apispec.model import Step
-from pytest_apispec.results import EXCERPT_CHARS, ResponseRecord
-from pytest_apispec.transport import MAX_BODY_BYTES
+from pytest_apispec.docformat import templates
+from pytest_apispec.docformat.model import Step
+from pytest_apispec.execution.results import EXCERPT_CHARS, ResponseRecord
+from pytest_apispec.execution.transport import MAX_BODY_BYTES
 
 NO_JSON: Any = object()
 """What :func:`parse_json` gives for a body that is empty, too large or not JSON."""

@@ -2,7 +2,8 @@
 
 Prerequisites are fixtures so that ``--setup-show`` lists them, a failing one is an ERROR in
 setup, and ``onFail: skip`` is a SKIP in setup. Each prerequisite fixture asks for the one
-before it, so they run in the doc's order and share one :class:`~pytest_apispec.runner.DocRun`.
+before it, so they run in the doc's order and share one
+:class:`~pytest_apispec.execution.runner.DocRun`.
 The fixtures are registered on the doc's own collector, so no other doc can see them.
 
 A prerequisite with ``scope: session`` (or ``module``: the docs of one folder) is also a
@@ -21,11 +22,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
-from pytest_apispec.model import OnFail, Scope, Spec, Step
-from pytest_apispec.results import StepFailed, StepResult
+from pytest_apispec.docformat.model import OnFail, Scope, Spec, Step
+from pytest_apispec.execution.results import StepFailed, StepResult
 
 if TYPE_CHECKING:
-    from pytest_apispec.runner import DocRun, StepRunner
+    from pytest_apispec.execution.runner import DocRun, StepRunner
 
 RUN_FIXTURE = "apispec_run"
 CLEANUP_FIXTURE = "apispec_cleanup"

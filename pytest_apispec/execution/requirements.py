@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pytest_apispec.model import Spec
-from pytest_apispec.settings import ApiSettings, token_env_var, token_option
+from pytest_apispec.docformat.model import Spec
+from pytest_apispec.execution.settings import ApiSettings, token_env_var, token_option
 
 
 def needed_token_types(spec: Spec, default_token: str | None) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_apispec.model import Step
+from pytest_apispec.docformat.model import Step
 
 
 @dataclass(frozen=True, slots=True)

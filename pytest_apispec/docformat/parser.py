@@ -1,4 +1,4 @@
-"""Reading endpoint docs into :class:`~pytest_apispec.model.Spec` objects.
+"""Reading endpoint docs into :class:`~pytest_apispec.docformat.model.Spec` objects.
 
 :func:`read_spec` answers three ways: a :class:`Spec`, ``None`` for a file that is not a spec
 (a README, a changelog), or a :class:`SpecError` saying ``path:line: what is wrong, and how to
@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
-from pytest_apispec import markdown, templates, yamlsafe
-from pytest_apispec.model import (
+from pytest_apispec.docformat import markdown, templates, yamlsafe
+from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
     OnFail,

@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_apispec import __version__, markers
-from pytest_apispec.collect import (
+from pytest_apispec._version import __version__
+from pytest_apispec.docformat.speccache import SpecCache
+from pytest_apispec.execution.requirements import unmet_requirement
+from pytest_apispec.execution.results import ApiSpecFailure
+from pytest_apispec.execution.settings import ApiSettings
+from pytest_apispec.plugin import markers
+from pytest_apispec.plugin.collect import (
     COLLECTION_GC,
     SETTINGS,
     SPEC_CACHE,
@@ -23,19 +28,15 @@ from pytest_apispec.collect import (
     collect_doc,
     describe_failure,
 )
-from pytest_apispec.fixtures import RUN_FIXTURE
-from pytest_apispec.gcpolicy import CollectionGc
-from pytest_apispec.options import ConfiguredTokens, add_options, resolve_settings
-from pytest_apispec.redact import Redactor
-from pytest_apispec.requirements import unmet_requirement
-from pytest_apispec.results import ApiSpecFailure
-from pytest_apispec.settings import ApiSettings
-from pytest_apispec.speccache import SpecCache
+from pytest_apispec.plugin.fixtures import RUN_FIXTURE
+from pytest_apispec.plugin.gcpolicy import CollectionGc
+from pytest_apispec.plugin.options import ConfiguredTokens, add_options, resolve_settings
+from pytest_apispec.plugin.redact import Redactor
 
 if TYPE_CHECKING:
     import requests
 
-    from pytest_apispec.runner import DocRun, StepRunner
+    from pytest_apispec.execution.runner import DocRun, StepRunner
 
 REDACTOR = pytest.StashKey[Redactor]()
 TOKENS = pytest.StashKey[Mapping[str, str]]()
@@ -172,7 +173,7 @@ def apispec_session() -> Iterator[requests.Session]:
 
     Override it to add a client certificate, a proxy or default headers.
     """
-    from pytest_apispec.session import ApiSession  # requests only where steps are sent
+    from pytest_apispec.execution.session import ApiSession  # requests only where steps are sent
 
     with ApiSession() as session:
         session.headers["User-Agent"] = f"pytest-apispec/{__version__}"
@@ -186,7 +187,7 @@ def apispec_runner(
     apispec_session: requests.Session,
 ) -> StepRunner:
     """Sends steps: the session, the settings and the tokens, put together once."""
-    from pytest_apispec.runner import StepRunner
+    from pytest_apispec.execution.runner import StepRunner
 
     pytestconfig.stash[REDACTOR].add(apispec_tokens.values())
     return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens)
@@ -199,7 +200,7 @@ def apispec_run(
     apispec_vars: Mapping[str, Any],
 ) -> DocRun:
     """The run of the doc being tested: its settings, tokens and variables so far."""
-    from pytest_apispec.runner import DocRun
+    from pytest_apispec.execution.runner import DocRun
 
     item = request.node
     if not isinstance(item, SpecItem):

@@ -23,8 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pytest_apispec import __version__
-from pytest_apispec.model import Expectation, Provenance, Spec, Step
+from pytest_apispec._version import __version__
+from pytest_apispec.docformat.model import Expectation, Provenance, Spec, Step
 
 CACHE_FOLDER = "__pycache__"
 CACHE_FILE = "pytest-apispec.pickle"
