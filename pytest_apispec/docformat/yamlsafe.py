@@ -44,6 +44,21 @@ def _construct_line_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> 
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_mapping)
+
+
+def _construct_unknown_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A tag the safe loader has no constructor for (``!!python/object/apply:...``): our own
+    message, not PyYAML's 'could not determine a constructor'."""
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    raise yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"the tag {tag} is not allowed in a doc; write plain YAML values",
+        node.start_mark,
+    )
+
+
+_LineLoader.add_constructor(None, _construct_unknown_tag)
 # Dates and times stay text as written: they are sent as JSON strings and reported as-is
 # (``verifiedAt: 2026-02-08T10:24:43.000Z`` must not come back as ``2026-02-08 10:24:43+00:00``).
 _LineLoader.yaml_implicit_resolvers = {
@@ -101,6 +116,14 @@ def load(text: str) -> Any:
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_INT = "tag:yaml.org,2002:int"
+
+
+def _too_many_digits(value: str) -> bool:
+    """Whether Python would refuse to read this integer (``sys.get_int_max_str_digits``)."""
+    digits = value.replace("_", "").lstrip("+-")
+    limit = sys.get_int_max_str_digits()
+    return bool(limit) and len(digits) > limit and digits.isdigit()
 
 
 def _build_document(text: str) -> Any:
@@ -144,6 +167,14 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, built: dict[int, Any]) -> A
                     key_node.start_mark,
                 )
             value[key] = _build(loader, value_node, built)
+    elif isinstance(node, yaml.ScalarNode) and node.tag == _INT and _too_many_digits(node.value):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a number of more than {sys.get_int_max_str_digits()} digits; "
+            "quote it to send it as text",
+            node.start_mark,
+        )
     else:  # numbers, booleans, null, and tags: the safe constructor decides
         value = loader.construct_object(node, deep=True)
     built[id(node)] = value

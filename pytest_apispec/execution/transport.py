@@ -14,6 +14,9 @@ step result.
 from __future__ import annotations
 
 import email.utils
+import http.client
+import socket
+import ssl
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -153,19 +156,36 @@ class Transport:
         """One request and its whole response, within ``--api-timeout`` seconds in total."""
         timeout = self.settings.timeout
 
+        locations: list[str] = []
+
+        def note_location(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+            if response.is_redirect:
+                locations.append(response.headers.get("Location", ""))
+
         def exchange(progress: Progress) -> tuple[requests.Response, bytes]:
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                json=body,
-                auth=auth,
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-                verify=self.settings.verify_tls,
-                hooks={"response": [*self.session.hooks.get("response", []), _leave_unread]},
-            )
+            hooks = [*self.session.hooks.get("response", []), _leave_unread, note_location]
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    headers=headers,
+                    json=body,
+                    auth=auth,
+                    timeout=timeout,
+                    allow_redirects=False,
+                    stream=True,
+                    verify=self.settings.verify_tls,
+                    hooks={"response": hooks},
+                )
+            except Exception:
+                if not locations:
+                    raise
+                # requests prepares a redirect's next request even with allow_redirects=False,
+                # and fails there (a ValueError) on a Location it cannot parse
+                raise StepError(
+                    f"the server redirected to {_joined(url, locations[-1])}, "
+                    "which is not a valid URL"
+                ) from None
             if response.is_redirect:
                 return response, b""
             progress.phase = "body"
@@ -234,6 +254,13 @@ def _leave_unread(response: requests.Response, *args: Any, **kwargs: Any) -> req
     return response
 
 
+def _joined(url: str, location: str) -> str:
+    try:
+        return urljoin(url, location)
+    except ValueError:
+        return location
+
+
 def host_of(url: str) -> str:
     """How a URL's host is named in messages: with its port unless it is the default."""
     origin = origin_of(url)
@@ -284,14 +311,16 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def describe_network_error(exc: requests.RequestException) -> str:
+    """The plugin's own sentence for a failed exchange, chosen by the exception's type (and
+    the types of its causes), never by the wording of requests', urllib3's or the OS's message."""
     url = exc.request.url if exc.request is not None else "the server"
     if isinstance(exc, requests.ConnectTimeout):
         return f"timed out connecting to {url}"
     if isinstance(exc, requests.ReadTimeout):
         return f"timed out waiting for the response from {url}"
     if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS verification failed for {url}: {_first_reason(exc)}"
-    if isinstance(exc, requests.ConnectionError) and "Connection aborted" in str(exc):
+        return f"TLS verification failed for {url}: {_tls_reason(exc)}"
+    if isinstance(exc, requests.ConnectionError) and _cause(exc, urllib3.exceptions.ProtocolError):
         return f"the connection broke before a response arrived from {url}: {_first_reason(exc)}"
     if isinstance(exc, requests.ConnectionError):
         return f"could not connect to {url}: {_first_reason(exc)}"
@@ -302,18 +331,48 @@ def describe_network_error(exc: requests.RequestException) -> str:
     return f"the request to {url} failed: {_first_reason(exc)}"
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: requests and urllib3 keep the cause in ``args`` or
+    ``reason`` as well as in ``__cause__`` / ``__context__``."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [*current.args, getattr(current, "reason", None)]
+        wrapped += [current.__cause__, current.__context__]
+        pending += [item for item in wrapped if isinstance(item, BaseException)]
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    return next((cause for cause in _causes(exc) if isinstance(cause, kind)), None)
+
+
+# The OS's and http.client's errors, by type (their text differs between systems): the first
+# of the chain that matches, in this order (RemoteDisconnected is a ConnectionResetError).
+_REASONS: tuple[tuple[type[BaseException], str], ...] = (
+    (http.client.RemoteDisconnected, "the server closed the connection without a response"),
+    (ConnectionRefusedError, "connection refused"),
+    (ConnectionResetError, "connection reset"),
+    (socket.gaierror, "the host name could not be resolved"),
+)
+
+
 def _first_reason(exc: BaseException) -> str:
-    text = str(exc)
-    markers = (
-        "Connection refused",
-        "Connection reset",
-        "Name or service not known",
-        "Remote end closed connection without response",
-    )
-    for marker in markers:
-        if marker in text:
-            return marker.lower()
-    return text[:300]
+    causes = list(_causes(exc))
+    for kind, reason in _REASONS:
+        if any(isinstance(cause, kind) for cause in causes):
+            return reason
+    return str(exc)[:300]  # the library's own detail, after the plugin's sentence
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """What the TLS library says is wrong with the certificate, without urllib3's wrapping."""
+    verification = _cause(exc, ssl.SSLCertVerificationError)
+    message = getattr(verification, "verify_message", None)
+    return str(message) if message else _first_reason(exc)
 
 
 def _describe_body_error(exc: BaseException, url: str, size: int) -> str:

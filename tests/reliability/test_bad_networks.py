@@ -11,15 +11,18 @@ import fnmatch
 import gzip
 import json
 import signal
+import socket
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 
 import pytest
+import requests
+import urllib3
 
 from pytest_apispec.execution.report import format_result
 from pytest_apispec.execution.results import EXCERPT_CHARS, StepResult
-from pytest_apispec.execution.transport import MAX_BODY_BYTES
+from pytest_apispec.execution.transport import MAX_BODY_BYTES, describe_network_error
 
 from .helpers import TOKEN, Clock, doc, run_step, runner, spec_of, step
 from .servers import (
@@ -41,6 +44,33 @@ def test_connection_refused() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     result = run_step(url, timeout=TIMEOUT)
     assert result.error == f"could not connect to {url}/x: connection refused"
+
+
+@pytest.mark.parametrize(
+    ("cause", "reason"),
+    [
+        (ConnectionRefusedError(111, "Verbindung verweigert"), "connection refused"),
+        (ConnectionResetError(104, "reset (in another wording)"), "connection reset"),
+        (
+            socket.gaierror(-2, "nodename nor servname provided"),
+            "the host name could not be resolved",
+        ),
+    ],
+    ids=["refused", "reset", "unknown-host"],
+)
+def test_why_a_connection_failed_is_told_by_its_type_not_its_wording(
+    cause: OSError, reason: str
+) -> None:
+    """The OS words these differently from system to system (and requests and urllib3 wrap
+    them in their own words): the plugin's reason comes from the type of the cause."""
+    wrapped = urllib3.exceptions.NewConnectionError(None, f"some wording: {cause}")  # type: ignore[arg-type]
+    wrapped.__cause__ = cause
+    request = requests.Request("GET", "http://api.test/x").prepare()
+    error = requests.ConnectionError(
+        urllib3.exceptions.MaxRetryError(None, "/x", wrapped),  # type: ignore[arg-type]
+        request=request,
+    )
+    assert describe_network_error(error) == f"could not connect to http://api.test/x: {reason}"
 
 
 def _reset_mid_body(request: Received, conn: Connection) -> None:
@@ -295,8 +325,11 @@ def test_a_redirect_to_another_host_names_it_and_sends_no_token() -> None:
             "the server redirected to ftp://127.0.0.1/x, which is not an http(s) URL",
         ),
         ("file:///etc/passwd", "the server redirected to file:///etc/passwd, which is not *"),
-        ("http://127.0.0.1:99999/x", "the request to */x failed: ValueError: Port out of range*"),
-        ("http://[::1/x", "the request to */x failed: ValueError: Invalid IPv6 URL"),
+        (
+            "http://127.0.0.1:99999/x",
+            "the server redirected to http://127.0.0.1:99999/x, which is not a valid URL",
+        ),
+        ("http://[::1/x", "the server redirected to http://[[]::1/x, which is not a valid URL"),
     ],
 )
 def test_a_redirect_to_an_unusable_url(location: str, error: str) -> None:
