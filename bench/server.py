@@ -56,6 +56,7 @@ def install_nginx(log: Path) -> str | None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    log.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no bench/.work yet
     with log.open("ab") as out:
 
         def apt(*args: str) -> bool:
