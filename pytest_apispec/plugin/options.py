@@ -118,6 +118,13 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help="do not verify TLS certificates (prints a warning) [ini api_verify_tls]",
     )
+    group.addoption(
+        "--api-update-docs",
+        action="store_true",
+        default=False,
+        help="write each run doc's outcome into its frontmatter: status (verified, failing, "
+        "outdated) and verifiedAt",
+    )
     for name, (help_text, kind, default) in INI_KEYS.items():
         parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
 
