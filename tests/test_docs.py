@@ -748,6 +748,8 @@ _MESSAGE_CALLS = {
     "PytestConfigWarning",
     "NotWritten",
     "EditError",
+    "LintProblem",
+    "NearMiss",
 }
 _MESSAGE_MODULES_ALL_STRINGS = {"runner.py", "transport.py", "checks.py", "requirements.py"}
 

@@ -15,8 +15,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pytest_apispec.docformat import yamlsafe
-
 BOM = b"\xef\xbb\xbf"
 _BOUNDARY = re.compile(rb"^-{3,}[ \t]*$")
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_.:+-]+$")
@@ -130,6 +128,8 @@ def _replace_value(line: bytes, key: str, value: str) -> bytes:
 
 
 def _frontmatter(data: bytes) -> dict[object, object]:
+    from pytest_apispec.docformat import yamlsafe  # PyYAML on first use, as the parser is
+
     lines = data.removeprefix(BOM).splitlines(keepends=True)
     closing = _closing_line(lines)
     if closing is None:

@@ -82,7 +82,11 @@ class DocUpdates:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.is_worker = hasattr(config, "workerinput")
-        self.writes = not (self.is_worker or config.getoption("collectonly", False))
+        self.writes = not (
+            self.is_worker
+            or config.getoption("collectonly", False)
+            or config.getoption("api_lint", False)
+        )
         self.running: dict[str, dict[str, pytest.TestReport]] = {}
         self.started: dict[str, DocResult | None] = {}
         self.completed: dict[str, DocResult] = {}
@@ -174,7 +178,8 @@ class DocUpdates:
 
     def _summarize(self, terminalreporter: pytest.TerminalReporter) -> None:
         if not self.ran:
-            terminalreporter.write_line("apispec: no docs updated (--collect-only)")
+            mode = "--api-lint" if self.config.getoption("api_lint", False) else "--collect-only"
+            terminalreporter.write_line(f"apispec: no docs updated ({mode})")
             return
         start = self.config.invocation_params.dir
         if self.not_written and self.config.get_verbosity() > 0:
