@@ -242,3 +242,29 @@ def test_lint_under_xdist_gives_the_same_report(
                 "a.md:*: step 'test_request_1': {{nope}} is not defined*",
             ]
         )
+
+
+def test_lint_reports_reach_junit_xml_and_x_stops_at_the_first_failing_doc(
+    pytester: pytest.Pytester, write_doc: DocWriter
+) -> None:
+    write_doc("a.md", front="endpoint: GET /a", test="- {method: POST, path: /a}")
+    write_doc("b.md", front="endpoint: GET /b", test="- {method: POST, path: /b}")
+    result = lint(pytester, "-x", "--junitxml=lint.xml")
+    result.assert_outcomes(failed=1)
+    xml = (pytester.path / "lint.xml").read_text()
+    assert xml.count("<testcase") == 1
+    assert "no step of the Test Request sends the doc&apos;s endpoint" in xml or (
+        "no step of the Test Request sends the doc's endpoint" in xml
+    )
+
+
+def test_a_conftest_declaring_lint_vars_does_not_leak_into_the_next_session(
+    pytester: pytest.Pytester, write_doc: DocWriter
+) -> None:
+    write_doc("a.md", front="endpoint: GET /a", test="- {method: GET, path: '/a/{{tenant}}'}")
+    pytester.makeconftest(
+        "def pytest_configure(config):\n    config.addinivalue_line('api_lint_vars', 'tenant')\n"
+    )
+    lint(pytester).assert_outcomes(passed=1)
+    (pytester.path / "conftest.py").unlink()
+    lint(pytester).assert_outcomes(failed=1)

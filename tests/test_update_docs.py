@@ -366,3 +366,31 @@ def test_a_doc_replaced_by_a_folder_is_named_and_others_written(
     result.stdout.fnmatch_lines(["*; 1 not written: not a file"])
     assert "INTERNALERROR" not in result.stdout.str()
     assert os.listdir(pytester.path / "fail.md") == []
+
+
+def test_crlf_bom_and_permissions_survive_a_run(
+    pytester: pytest.Pytester, demo_env: DemoApi
+) -> None:
+    text = doc().replace("\n", "\r\n")
+    path = pytester.path / "crlf.md"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    path.chmod(0o640)
+    pytester.runpytest("--api-update-docs").assert_outcomes(passed=1)
+    written = path.read_bytes()
+    stamp = verified_stamp(path)
+    expected = with_status(text, "verified", stamp).encode()
+    assert written == b"\xef\xbb\xbf" + expected
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_missing_status_and_verified_at_are_added_before_the_closing_line(
+    pytester: pytest.Pytester, demo_env: DemoApi
+) -> None:
+    text = doc().replace("status: draft  # kept\n", "").replace(f"verifiedAt: {OLD}\n", "")
+    path = pytester.path / "bare_front.md"
+    path.write_text(text)
+    pytester.runpytest("--api-update-docs").assert_outcomes(passed=1)
+    stamp = verified_stamp(path)
+    assert path.read_text() == text.replace(
+        "\n\n---\n", f"\n\nstatus: verified\nverifiedAt: {stamp}\n---\n", 1
+    )

@@ -115,6 +115,8 @@ def _replace(path: Path, data: bytes, mode: int) -> None:
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
+        if Path(temp).read_bytes() != data:  # read back what was written, before it counts
+            raise OSError(errno.EIO, "the written file does not read back the same")
         os.chmod(temp, mode)
         os.replace(temp, path)
         temp = None

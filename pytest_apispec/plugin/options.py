@@ -138,7 +138,10 @@ def add_options(parser: pytest.Parser) -> None:
         "every problem as path:line: message [ini api_lint_vars]",
     )
     for name, (help_text, kind, default) in INI_KEYS.items():
-        parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
+        # a fresh list each time: pytest hands the default out as is, and a conftest's
+        # config.addinivalue_line() appends to it, which must not outlive that config
+        fresh = list(default) if isinstance(default, list) else default
+        parser.addini(name, help_text, type=kind, default=fresh)  # type: ignore[arg-type]
 
 
 def _pick(config: pytest.Config, option: str, env: str | None, ini: str) -> str | None:
