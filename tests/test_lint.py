@@ -130,21 +130,24 @@ def test_an_undefined_variable_gets_a_did_you_mean_from_the_extracted_names(
         - id: get
           method: GET
           path: /clients/{{clientid}}
-          headers: {X-Trace: "{{$uuid}}", X-Tenant: "{{tenant}}"}
+          headers: {X-Trace: "{{$uuid}}", X-Tenant: "{{tenant}}", X-Id: "{{$uuidd}}"}
         """,
     )
     result = lint(pytester)
     line = line_of(path, "path: /clients/{{clientid}}") - 2
     result.stdout.fnmatch_lines(
         [
+            f"vars.md:{line}: step 'get': {{{{$uuidd}}}} is not defined:*; did you mean '$uuid',"
+            " a built-in value?",
             f"vars.md:{line}: step 'get': {{{{clientid}}}} is not defined: no earlier step"
             " extracts it, it is not a built-in value, and api_vars, --api-var and api_lint_vars"
             " do not name it; did you mean 'client_id', extracted by step 'get_client_id'?",
             f"vars.md:{line}: step 'get': {{{{tenant}}}} is not defined:*",
         ]
     )
-    assert "$uuid" not in result.stdout.str()
-    assert lint(pytester, "--api-var", "tenant=a", "-o", "api_lint_vars=clientid").ret == 0
+    assert "{{$uuid}}" not in result.stdout.str()
+    declared = ["-o", "api_lint_vars=clientid", "--api-var", "$uuidd=1"]
+    assert lint(pytester, "--api-var", "tenant=a", *declared).ret == 0
 
 
 def test_api_lint_vars_names_what_a_conftest_fixture_provides(

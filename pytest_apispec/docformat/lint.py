@@ -120,12 +120,16 @@ def _undefined_message(
         f"step '{step.id}': {{{{{name}}}}} is not defined: no earlier step extracts it, it is "
         "not a built-in value, and api_vars, --api-var and api_lint_vars do not name it"
     )
-    close = difflib.get_close_matches(name, [*extracted, *configured], n=1, cutoff=0.6)
+    candidates = [*extracted, *sorted(configured), *templates.BUILTIN_NAMES]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
         known = close[0]
-        source = (
-            f"extracted by step '{extracted[known].id}'" if known in extracted else "configured"
-        )
+        if known in extracted:
+            source = f"extracted by step '{extracted[known].id}'"
+        elif known in configured:
+            source = "configured"
+        else:
+            source = "a built-in value"
         message += f"; did you mean '{known}', {source}?"
     return message
 
