@@ -233,10 +233,10 @@ def test_lint_under_xdist_gives_the_same_report(
     write_doc("b.md", front="endpoint: GET /b", test="- {method: GET, path: /b}")
     serial = pytester.runpytest_subprocess("--api-lint", "-p", "no:cacheprovider")
     parallel = pytester.runpytest_subprocess("--api-lint", "-n", "2", "-p", "no:cacheprovider")
-    summaries = [
-        [line for line in r.stdout.lines if line.startswith("FAILED")] for r in (serial, parallel)
+    problems = [
+        [line for line in r.stdout.lines if line.startswith("a.md:")] for r in (serial, parallel)
     ]
-    assert summaries[0] == summaries[1] and len(summaries[0]) == 1
+    assert problems[0] == problems[1] and len(problems[0]) == 2
     for result in (serial, parallel):
         result.assert_outcomes(passed=1, failed=1)
         result.stdout.fnmatch_lines(
