@@ -39,7 +39,7 @@ WORK = BENCH / ".work"
 TAVERN_VENV = WORK / "tavern-venv"
 TAVERN_REQUIREMENTS = ("tavern==3.7.*", "pytest==9.0.*")  # Tavern 3.7 does not load on 9.2
 PYTEST_OPTS = ["-p", "no:cacheprovider", "-q"]  # --with-cacheprovider drops the first two
-SCENARIOS = ("run", "collect", "memory", "xdist", "shared")
+SCENARIOS = ("run", "collect", "memory", "xdist", "shared", "lint")
 MIB = 2**20  # peak RSS is measured in MiB (ru_maxrss is in KiB); the memory target is in MB
 
 
@@ -430,6 +430,29 @@ def scenario_collect(args: argparse.Namespace, report: Report, tavern: Path | No
     ]
 
 
+def scenario_lint(args: argparse.Namespace, report: Report, tavern: Path | None) -> None:
+    """--api-lint of the collect scenario's docs against their --collect-only, alternately."""
+    n = args.collect_docs
+    print(
+        f"\n# lint: --api-lint of {n} docs, and their --collect-only ({args.collect_rounds} rounds)"
+    )
+    docs = generate.endpoint_docs(WORK / f"docs-{n}", n)
+    env = child_env(args)
+    collect = [*pytest_cmd(), *PYTEST_OPTS, "--collect-only"]
+    lint = [*pytest_cmd(), *PYTEST_OPTS, "--api-lint"]
+    tools: dict[str, Callable[[], Sample]] = {
+        "--collect-only": lambda: run_process(collect, docs, env, None, rf"\b{n} tests? collected"),
+        "--api-lint": lambda: run_process(lint, docs, env, None, rf"\b{n} passed"),
+    }
+    series = alternate(args.collect_rounds, tools)
+    report.table(f"lint, {n} docs (wall s)", series)
+    report.ratios.append(
+        Ratio(
+            f"--api-lint {n} / --collect-only", ratio(series, "--api-lint", "--collect-only"), 1.5
+        )
+    )
+
+
 def scenario_memory(args: argparse.Namespace, report: Report, tavern: Path | None) -> None:
     n = args.memory_docs
     print(f"\n# memory: peak RSS of --collect-only of {n} docs", flush=True)
@@ -733,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "memory": scenario_memory,
         "xdist": scenario_xdist,
         "shared": scenario_shared,
+        "lint": scenario_lint,
     }
     for name in SCENARIOS:
         if name in chosen:

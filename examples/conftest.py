@@ -49,6 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The demo is about outcomes: say why each doc was skipped or xfailed, as -rsxX does.
     if "N" not in config.option.reportchars:
         config.option.reportchars += "sxX"
+    # --api-lint sends nothing and runs no fixture: it learns the names apispec_vars gives here
+    config.addinivalue_line("api_lint_vars", "business_id")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

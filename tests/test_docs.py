@@ -22,6 +22,8 @@ above it (invisible on GitHub):
                                             docs and a copy of examples/
 ```sh + ``<!-- dotenv -->``                  a .env file: what the demo started by hand prints
 ```text + ``<!-- output: COMMAND -->``       COMMAND's output must contain these lines in order
+```text + ``<!-- file: PATH after: CMD -->`` after CMD ran, the file PATH starts with these lines
+                                            (dates and times may differ)
 ```json + ``<!-- vscode -->``                VS Code settings: its pytest arguments are run
 ==========================================  ==================================================
 
@@ -178,6 +180,7 @@ KNOWN = {
     ("sh", "sh"),
     ("sh", "dotenv"),
     ("text", "output"),
+    ("text", "file"),
     ("json", "vscode"),
 }
 
@@ -546,6 +549,26 @@ def test_an_output_sample_is_what_the_command_prints(
             pytest.fail(f"{block.where}: {line!r} is not in the output (in order):\n{output}")
 
 
+FILE_BLOCKS = blocks_of("file", "text")
+_TIME = re.compile(r"T\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+@pytest.mark.parametrize("block", FILE_BLOCKS, ids=ids(FILE_BLOCKS))
+def test_a_file_sample_is_what_the_command_leaves(
+    block: Block, pytester: pytest.Pytester, demo_env: DemoApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert block.directive is not None
+    match = re.fullmatch(r"file:\s*(\S+)\s+after:\s*(.+)", block.directive)
+    assert match, f"{block.where}: bad directive {block.directive!r}"
+    write_page(block.page, pytester.path, examples=True)
+    run_command(next(commands_in(match[2])), pytester, monkeypatch)
+    written = (pytester.path / match[1]).read_text(encoding="utf-8").splitlines()
+    wanted = block.text.splitlines()
+    assert [normalize(_TIME.sub("TTIME", line)) for line in written[: len(wanted)]] == [
+        normalize(_TIME.sub("TTIME", line)) for line in wanted
+    ], f"{block.where}: {match[1]} after {match[2]!r} is:\n" + "\n".join(written)
+
+
 # ---------------------------------------------------------------- IDE settings
 
 VSCODE_BLOCKS = blocks_of("vscode", "json")
@@ -723,6 +746,10 @@ _MESSAGE_CALLS = {
     "TooLarge",
     "YamlError",
     "PytestConfigWarning",
+    "NotWritten",
+    "EditError",
+    "LintProblem",
+    "NearMiss",
 }
 _MESSAGE_MODULES_ALL_STRINGS = {"runner.py", "transport.py", "checks.py", "requirements.py"}
 

@@ -86,6 +86,7 @@ class Step:
     success_reason: str | None = None
     scope: Scope = Scope.FUNCTION
     retries: int | None = None
+    near_misses: tuple[NearMiss, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,15 @@ class Spec:
     test_data_description: str | None = None
     fixtures: tuple[str, ...] = ()
     provenance: Provenance = field(default_factory=Provenance)
+    frontmatter_near_misses: tuple[NearMiss, ...] = ()
+
+    @property
+    def near_misses(self) -> tuple[NearMiss, ...]:
+        """Near-miss keys of the frontmatter, then of each step, in the doc's order."""
+        found = self.frontmatter_near_misses
+        for step in self.steps:
+            found += step.near_misses
+        return found
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -187,3 +197,24 @@ class SpecError(Exception):
     @property
     def location(self) -> str:
         return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A key the format does not know that is close to one it does (``expcet``: ``expect``).
+
+    The format ignores unknown keys (people add notes); a near miss is most likely a typo that
+    leaves something silently unchecked, so a run warns and ``--api-lint`` fails on it.
+    """
+
+    line: int
+    where: str  # "frontmatter", "step 'get_client'", "step 'get_client': expect"
+    key: str
+    suggestion: str
+
+    @property
+    def message(self) -> str:
+        return (
+            f"{self.where}: unknown key '{self.key}', did you mean '{self.suggestion}'? "
+            "(an unknown key is ignored)"
+        )

@@ -7,6 +7,7 @@ fix it``. It never raises anything else for bad input.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
-from pytest_apispec.docformat import markdown, templates, yamlsafe
+from pytest_apispec.docformat import keys, markdown, templates, yamlsafe
 from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
@@ -70,7 +71,9 @@ def parse_spec(path: Path, raw: bytes) -> Spec | None:
     doc = markdown.scan(body, body_line)
     if "endpoint" not in meta and not _has_runnable_test_request(doc):
         return None
-    return _build_spec(path, meta, doc)
+    spec = _build_spec(path, meta, doc)
+    misses = keys.frontmatter_near_misses(meta, text)
+    return dataclasses.replace(spec, frontmatter_near_misses=misses) if misses else spec
 
 
 def _check_too_large(path: Path, start: bytes) -> None:
@@ -410,8 +413,9 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
     scope = _enum(fields, "scope", Scope, Scope.FUNCTION)
     if scope is not Scope.FUNCTION and section is not Section.PREREQUISITES:
         raise fields.error("'scope' is only allowed on prerequisites")
+    final_id = str(step_id) if step_id is not None else f"{_slug(section)}_{index + 1}"
     return Step(
-        id=str(step_id) if step_id is not None else f"{_slug(section)}_{index + 1}",
+        id=final_id,
         line=line,
         section=section,
         method=method.upper(),
@@ -430,6 +434,7 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         success_reason=fields.text("successReason"),
         scope=scope,
         retries=_retries(fields),
+        near_misses=keys.step_near_misses(raw, first_line, f"step '{final_id}'"),
     )
 
 

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from pytest_apispec._version import __version__
-from pytest_apispec.docformat.model import Expectation, Provenance, Spec, Step
+from pytest_apispec.docformat.model import Expectation, NearMiss, Provenance, Spec, Step
 
 CACHE_FOLDER = "__pycache__"
 CACHE_FILE = "pytest-apispec.pickle"
@@ -46,7 +46,7 @@ MISSING = Missing.MISSING
 def _source_stamp() -> tuple[Any, ...]:
     """Changes when the plugin's parsing code changes, even without a new version number."""
     folder = Path(__file__).parent
-    names = ("parser.py", "model.py", "markdown.py", "yamlsafe.py", "speccache.py")
+    names = ("parser.py", "model.py", "markdown.py", "yamlsafe.py", "speccache.py", "keys.py")
     return (_FORMAT, __version__, *((folder / name).stat().st_mtime_ns for name in names))
 
 
@@ -75,7 +75,8 @@ def _reduce_record(record: Any) -> tuple[Any, ...]:
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls)) for cls in (Spec, Step, Expectation, Provenance)
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (Spec, Step, Expectation, Provenance, NearMiss)
 }
 _DISPATCH: dict[type, Any] = {
     **copyreg.dispatch_table,

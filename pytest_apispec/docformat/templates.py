@@ -56,6 +56,9 @@ _SIMPLE_BUILTINS: Mapping[str, Callable[[], Any]] = {
 }
 
 
+BUILTIN_NAMES = (*_SIMPLE_BUILTINS, "$today", "$randomInt")  # for did-you-mean suggestions
+
+
 def builtin_value(name: str) -> Any:
     """The value of a built-in placeholder; raises :class:`UndefinedVariable` otherwise."""
     simple = _SIMPLE_BUILTINS.get(name)

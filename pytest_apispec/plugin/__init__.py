@@ -19,7 +19,7 @@ from pytest_apispec.docformat.speccache import SpecCache
 from pytest_apispec.execution.requirements import unmet_requirement
 from pytest_apispec.execution.results import ApiSpecFailure
 from pytest_apispec.execution.settings import ApiSettings
-from pytest_apispec.plugin import markers
+from pytest_apispec.plugin import lint, markers, update_docs
 from pytest_apispec.plugin.collect import (
     COLLECTION_GC,
     SETTINGS,
@@ -59,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[REDACTOR] = redactor
     config.stash[COLLECTION_GC] = CollectionGc(enabled=bool(config.getini("api_tune_gc")))
     markers.register_static(config)
+    update_docs.configure(config)
+    lint.configure(config)
     if not settings.verify_tls:
         # our own warning says it once; urllib3 would add one for every request
         config.addinivalue_line(

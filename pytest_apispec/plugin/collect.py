@@ -38,6 +38,8 @@ SPEC_SUFFIXES = frozenset({".md", ".txt"})
 _RUN_DOC_FUNCTIONS = pytest.StashKey[dict[tuple[str, ...], Callable[[], None]]]()
 _REQUESTED_FOLDERS = pytest.StashKey[dict[Path, bool]]()
 _INVOCATION_PREFIX = pytest.StashKey[str]()
+# set by a mode that makes other items of docs (--api-lint): (collector, spec) -> item
+DOC_ITEM_FACTORY = pytest.StashKey[Callable[[pytest.Collector, Spec], pytest.Item]]()
 
 
 class SpecFile(pytest.Module):
@@ -50,6 +52,9 @@ class SpecFile(pytest.Module):
     def collect(self) -> list[pytest.Item]:
         if self.error is not None or self.spec is None:
             return [BrokenSpecItem.from_parent(self, name=self.path.stem)]
+        make_item = self.config.stash.get(DOC_ITEM_FACTORY, None)
+        if make_item is not None:
+            return [make_item(self, self.spec)]
         entry = fixtures.register_doc_fixtures(self, self.spec)
         return [SpecItem.for_spec(self, self.spec, entry)]
 

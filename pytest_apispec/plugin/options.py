@@ -61,6 +61,11 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         "bool",
         True,
     ),
+    "api_lint_vars": (
+        "names of variables a conftest's apispec_vars provides, for --api-lint; one a line",
+        "linelist",
+        [],
+    ),
     "api_tune_gc": (
         "spare the garbage collector the objects collecting docs makes (default true)",
         "bool",
@@ -118,8 +123,25 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help="do not verify TLS certificates (prints a warning) [ini api_verify_tls]",
     )
+    group.addoption(
+        "--api-update-docs",
+        action="store_true",
+        default=False,
+        help="write each run doc's outcome into its frontmatter: status (verified, failing, "
+        "outdated) and verifiedAt",
+    )
+    group.addoption(
+        "--api-lint",
+        action="store_true",
+        default=False,
+        help="check the docs without sending a request: each doc passes, or fails listing "
+        "every problem as path:line: message [ini api_lint_vars]",
+    )
     for name, (help_text, kind, default) in INI_KEYS.items():
-        parser.addini(name, help_text, type=kind, default=default)  # type: ignore[arg-type]
+        # a fresh list each time: pytest hands the default out as is, and a conftest's
+        # config.addinivalue_line() appends to it, which must not outlive that config
+        fresh = list(default) if isinstance(default, list) else default
+        parser.addini(name, help_text, type=kind, default=fresh)  # type: ignore[arg-type]
 
 
 def _pick(config: pytest.Config, option: str, env: str | None, ini: str) -> str | None:
