@@ -8,7 +8,8 @@ together through their variables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import requests
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
 from pytest_apispec.execution import checks
+from pytest_apispec.execution.cookies import DocCookies, isolate
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
 from pytest_apispec.execution.settings import ApiSettings, token_env_var
 from pytest_apispec.execution.transport import (
@@ -35,12 +37,22 @@ class StepRunner:
     """Sends steps with one session, one set of settings and one set of tokens."""
 
     def __init__(
-        self, session: requests.Session, settings: ApiSettings, tokens: Mapping[str, str]
+        self,
+        session: requests.Session,
+        settings: ApiSettings,
+        tokens: Mapping[str, str],
+        on_secrets: Callable[[Iterable[str]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
         self.hosts = TokenHosts(settings)
         self.transport = Transport(session, settings, self.hosts)
+        self.on_secrets = on_secrets  # told every cookie value a response sets
+        isolate(session)
+
+    def new_cookies(self) -> DocCookies:
+        """A fresh cookie jar, for one doc (or one shared prerequisite)."""
+        return DocCookies(self.on_secrets)
 
     def may_receive_token(self, url: str) -> bool:
         """Whether a token may be sent to ``url`` (see :class:`TokenHosts`)."""
@@ -54,13 +66,19 @@ class StepRunner:
             return self.settings.fallback_url
         return self.settings.base_url
 
-    def run(self, spec: Spec, step: Step, variables: Mapping[str, Any]) -> StepResult:
+    def run(
+        self,
+        spec: Spec,
+        step: Step,
+        variables: Mapping[str, Any],
+        cookies: DocCookies | None = None,
+    ) -> StepResult:
         try:
             request, auth = self._prepare(spec, step, variables)
         except StepError as exc:
             return StepResult(spec.path, step, error=str(exc))
         try:
-            response, body, notes = self.transport.send(request, auth, step.retries)
+            response, body, notes = self.transport.send(request, auth, step.retries, cookies)
         except requests.RequestException as exc:
             return StepResult(spec.path, step, request=request, error=describe_network_error(exc))
         except StepError as exc:
@@ -68,6 +86,7 @@ class StepRunner:
         except Exception as exc:  # whatever else the HTTP stack raises is this step's failure
             error = f"the request to {request.url} failed: {type(exc).__name__}: {exc}"
             return StepResult(spec.path, step, request=request, error=error[:500])
+        request = _with_sent_cookies(request, response)
         return self._check(spec, step, variables, request, response, body, notes)
 
     # ------------------------------------------------------------ preparing
@@ -168,6 +187,14 @@ class StepRunner:
         )
 
 
+def _with_sent_cookies(request: RequestRecord, response: requests.Response) -> RequestRecord:
+    """The record with the ``Cookie`` header requests sent (the doc's and the session's)."""
+    sent = response.request.headers.get("Cookie") if response.request is not None else None
+    if not sent or any(name.lower() == "cookie" for name, _ in request.headers):
+        return request
+    return dataclasses.replace(request, headers=(*request.headers, ("Cookie", sent)))
+
+
 def _with_query(url: str, params: Any) -> str:
     """``url`` with ``params`` encoded into its query string, the way requests encodes them."""
     prepared = requests.PreparedRequest()  # only its URL: a whole prepare() costs far more
@@ -196,8 +223,9 @@ class DocRun:
         self.spec = spec
         self.runner = runner
         self.variables: dict[str, Any] = dict(variables)
+        self.cookies = runner.new_cookies()
 
     def run_step(self, step: Step) -> StepResult:
-        result = self.runner.run(self.spec, step, self.variables)
+        result = self.runner.run(self.spec, step, self.variables, self.cookies)
         self.variables.update(result.extracted)
         return result

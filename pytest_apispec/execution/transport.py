@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from pytest_apispec.execution.cookies import DocCookies
 from pytest_apispec.execution.deadline import DeadlinePassed, Progress, run_within
 from pytest_apispec.execution.results import RequestRecord, StepError
 from pytest_apispec.execution.settings import ApiSettings
@@ -85,7 +86,11 @@ class Transport:
         self.hosts = hosts
 
     def send(
-        self, request: RequestRecord, auth: TokenAuth | None, retries: int | None = None
+        self,
+        request: RequestRecord,
+        auth: TokenAuth | None,
+        retries: int | None = None,
+        cookies: DocCookies | None = None,
     ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
         """Send, retrying a 429 or 503 that has a Retry-After; notes say what happened.
 
@@ -97,7 +102,7 @@ class Transport:
             retries if retries is not None else (self.settings.max_retries if idempotent else 0)
         )
         for attempt in range(attempts + 1):
-            response, body, redirects = self._send_following_redirects(request, auth)
+            response, body, redirects = self._send_following_redirects(request, auth, cookies)
             wait = _retry_after(response)
             if (
                 response.status_code not in _RETRY_STATUSES
@@ -123,7 +128,7 @@ class Transport:
         return response, body, tuple(note for note in notes if note)
 
     def _send_following_redirects(
-        self, request: RequestRecord, auth: TokenAuth | None
+        self, request: RequestRecord, auth: TokenAuth | None, cookies: DocCookies | None = None
     ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
         """Follow redirects by hand, so the token never goes to a host it was not meant for."""
         headers = {k: v for k, v in request.headers if k != self.settings.auth_header}
@@ -131,7 +136,7 @@ class Transport:
         redirects: list[str] = []
         for _ in range(MAX_REDIRECTS + 1):
             token = auth if self.hosts.allow(url) else None
-            response, content = self._exchange(method, url, headers, body, token)
+            response, content = self._exchange(method, url, headers, body, token, cookies)
             location = response.headers.get("Location")
             if not response.is_redirect or not location:
                 return response, content, tuple(redirects)
@@ -148,10 +153,20 @@ class Transport:
         raise StepError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?), last to {url}")
 
     def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], body: Any, auth: TokenAuth | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: Any,
+        auth: TokenAuth | None,
+        cookies: DocCookies | None = None,
     ) -> tuple[requests.Response, bytes]:
         """One request and its whole response, within ``--api-timeout`` seconds in total."""
         timeout = self.settings.timeout
+        hooks = [*self.session.hooks.get("response", [])]
+        if cookies is not None:
+            hooks.append(cookies.hook)  # before the session could see them: see cookies.py
+        hooks.append(_leave_unread)
 
         def exchange(progress: Progress) -> tuple[requests.Response, bytes]:
             response = self.session.request(
@@ -160,11 +175,12 @@ class Transport:
                 headers=headers,
                 json=body,
                 auth=auth,
+                cookies=cookies.jar if cookies is not None and cookies.jar else None,
                 timeout=timeout,
                 allow_redirects=False,
                 stream=True,
                 verify=self.settings.verify_tls,
-                hooks={"response": [*self.session.hooks.get("response", []), _leave_unread]},
+                hooks={"response": hooks},
             )
             if response.is_redirect:
                 return response, b""

@@ -143,7 +143,9 @@ def _shared_step(spec: Spec, step: Step) -> Callable[[pytest.FixtureRequest], Ma
     def shared(request: pytest.FixtureRequest) -> Mapping[str, Any]:
         runner: StepRunner = request.getfixturevalue(RUNNER_FIXTURE)
         variables: Mapping[str, Any] = request.getfixturevalue(VARS_FIXTURE)
-        result = runner.run(spec, step, {**runner.settings.variables, **variables})
+        # its own cookie jar: a shared step shares its extracted values, not its cookies
+        cookies = runner.new_cookies()
+        result = runner.run(spec, step, {**runner.settings.variables, **variables}, cookies)
         _check(step, result)
         return result.extracted
 
