@@ -24,6 +24,7 @@ def format_result(result: StepResult, style: str = "long", description: str = ""
     if result.step.description:
         lines.append(f"  {result.step.description}")
     lines += [f"  - {problem}" for problem in result.problems]
+    lines += [f"  {note}" for note in result.notes]
     if result.request is not None:
         lines.append(f"request:  {result.request.method} {result.request.url}")
     if result.response is not None:

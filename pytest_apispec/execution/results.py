@@ -66,6 +66,7 @@ class StepResult:
     mismatches: tuple[str, ...] = ()
     extracted: Mapping[str, Any] = field(default_factory=dict)
     reached_expected_outcome: bool = False
+    notes: tuple[str, ...] = ()  # what else happened, for the report (e.g. the cleanup that ran)
 
     @property
     def ok(self) -> bool:

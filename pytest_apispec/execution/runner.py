@@ -18,6 +18,7 @@ import requests
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
 from pytest_apispec.execution import checks
+from pytest_apispec.execution.cleanup import CleanupOutcome
 from pytest_apispec.execution.cookies import DocCookies, isolate
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
 from pytest_apispec.execution.settings import ApiSettings, token_env_var
@@ -224,6 +225,8 @@ class DocRun:
         self.runner = runner
         self.variables: dict[str, Any] = dict(variables)
         self.cookies = runner.new_cookies()
+        self.cleanup_steps: tuple[Step, ...] = ()  # set by the pytest layer when there is a cleanup
+        self.cleanup_outcome: CleanupOutcome | None = None  # set once the cleanup has run
 
     def run_step(self, step: Step) -> StepResult:
         result = self.runner.run(self.spec, step, self.variables, self.cookies)
