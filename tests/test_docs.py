@@ -22,6 +22,7 @@ above it (invisible on GitHub):
                                             docs and a copy of examples/
 ```sh + ``<!-- dotenv -->``                  a .env file: what the demo started by hand prints
 ```text + ``<!-- output: COMMAND -->``       COMMAND's output must contain these lines in order
+```text + ``<!-- file: PATH -->``            a file the page's docs use (an upload), written to PATH
 ```json + ``<!-- vscode -->``                VS Code settings: its pytest arguments are run
 ==========================================  ==================================================
 
@@ -157,6 +158,12 @@ def write_page(page: Path, root: Path, *, examples: bool = False) -> None:
         target = root / example.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(example.block.text, encoding="utf-8")
+    for block in read_blocks(page):
+        if block.info == "text" and block.kind == "file":
+            assert block.directive is not None
+            target = root / block.directive.split(":", 1)[1].strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.text, encoding="utf-8")
     conftest = page_conftest(page)
     if conftest is not None:
         (root / "conftest.py").write_text(conftest, encoding="utf-8")
@@ -178,6 +185,7 @@ KNOWN = {
     ("sh", "sh"),
     ("sh", "dotenv"),
     ("text", "output"),
+    ("text", "file"),
     ("json", "vscode"),
 }
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pytest_apispec.docformat.bodies import StepBody
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -86,6 +88,14 @@ class Step:
     success_reason: str | None = None
     scope: Scope = Scope.FUNCTION
     retries: int | None = None
+    payload: StepBody | None = None  # a form, multipart or data body (JSON stays in ``body``)
+
+    def templated_values(self) -> list[Any]:
+        """Every part of the step that is sent and may hold ``{{name}}`` placeholders."""
+        payload = self.payload.value if self.payload is not None else None
+        if isinstance(payload, Mapping):  # multipart file parts: their paths
+            payload = {k: getattr(v, "file", v) for k, v in payload.items()}
+        return [self.path, self.params, self.headers, self.body, payload]
 
 
 @dataclass(frozen=True, slots=True)

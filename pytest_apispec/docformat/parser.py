@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from frontmatter.default_handlers import YAMLHandler
 
 from pytest_apispec.docformat import markdown, templates, yamlsafe
+from pytest_apispec.docformat.bodies import read_body
 from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
@@ -283,7 +284,7 @@ def _check_shared_steps(path: Path, prerequisites: tuple[Step, ...]) -> None:
     extracted: dict[str, Step] = {}
     for step in prerequisites:
         if step.scope is not Scope.FUNCTION:
-            used = templates.placeholders([step.path, step.params, step.headers, step.body])
+            used = templates.placeholders(step.templated_values())
             for name in sorted(used & extracted.keys()):
                 raise SpecError(
                     path,
@@ -407,6 +408,7 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         raise fields.error(f"method {method!r} is not an HTTP method; use one of {allowed}")
     if not step_path:
         raise fields.error("has no 'path'; add the request path, such as path: /v1/items")
+    body = read_body(raw, fields.error, fields.frozen)
     scope = _enum(fields, "scope", Scope, Scope.FUNCTION)
     if scope is not Scope.FUNCTION and section is not Section.PREREQUISITES:
         raise fields.error("'scope' is only allowed on prerequisites")
@@ -430,6 +432,7 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         success_reason=fields.text("successReason"),
         scope=scope,
         retries=_retries(fields),
+        payload=None if body is None or body.kind == "body" else body,
     )
 
 

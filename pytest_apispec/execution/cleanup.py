@@ -59,7 +59,7 @@ def missing_values(step: Step, variables: Mapping[str, Any]) -> tuple[str, ...]:
 
 def templated_values(step: Step) -> list[Any]:
     """Every part of a step that may hold ``{{name}}`` placeholders."""
-    return [step.path, step.params, step.headers, step.body, step.expect.json, step.expect.headers]
+    return [*step.templated_values(), step.expect.json, step.expect.headers]
 
 
 def run_cleanup(run: DocRun, steps: Sequence[Step], *, only_complete: bool) -> CleanupOutcome:

@@ -47,6 +47,8 @@ def _request_section(request: RequestRecord) -> list[str]:
     lines += [f"{name}: {value}" for name, value in request.headers]
     if request.body is not None:
         lines.append(_json_text(request.body))
+    if request.sent_body is not None:
+        lines += request.sent_body.report_lines()
     return lines
 
 
@@ -82,6 +84,8 @@ def curl_command(request: RequestRecord) -> str:
             "--data",
             shlex.quote(json.dumps(request.body, ensure_ascii=False)),
         ]
+    if request.sent_body is not None:
+        parts += request.sent_body.curl_arguments()
     return " ".join(parts)
 
 

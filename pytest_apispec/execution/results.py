@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_apispec.docformat.model import Step
+
+if TYPE_CHECKING:
+    from pytest_apispec.execution.bodies import SentBody
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class RequestRecord:
     url: str
     headers: tuple[tuple[str, str], ...] = ()
     body: Any = None
+    sent_body: SentBody | None = None  # a form, multipart or data body (``body`` is JSON)
 
 
 EXCERPT_CHARS = 2000

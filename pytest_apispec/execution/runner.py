@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ import requests
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
 from pytest_apispec.execution import checks
+from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
 from pytest_apispec.execution.cleanup import CleanupOutcome
 from pytest_apispec.execution.cookies import DocCookies, isolate
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
@@ -103,6 +105,7 @@ class StepRunner:
                 for k, v in templates.render(step.headers, variables).items()
             }
             body = templates.render(step.body, variables)
+            sent_body = self._render_payload(spec, step, variables, headers)
             # expectations are rendered after the response: check their variables before sending
             for name in sorted(templates.placeholders([step.expect.json, step.expect.headers])):
                 templates.lookup(name, variables)
@@ -131,7 +134,26 @@ class StepRunner:
                 headers[self.settings.auth_header] = _token_reference(
                     self.settings.auth_scheme, token_type
                 )
-        return RequestRecord(step.method, url, tuple(headers.items()), body), auth
+        return RequestRecord(step.method, url, tuple(headers.items()), body, sent_body), auth
+
+    def _render_payload(
+        self, spec: Spec, step: Step, variables: Mapping[str, Any], headers: dict[str, str]
+    ) -> SentBody | None:
+        """A form, multipart or data body, rendered and with its files read."""
+        if step.payload is None:
+            return None
+        settings = self.settings
+        sent = render_body(
+            step.payload,
+            variables,
+            spec.path,
+            Path(settings.root_dir) if settings.root_dir else None,
+            Path(settings.start_dir) if settings.start_dir else None,
+        )
+        content_type = content_type_of(step.payload)
+        if content_type and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = content_type
+        return sent
 
     def _url(self, spec: Spec, step: Step, path: str) -> str:
         if urlsplit(path).scheme in ("http", "https"):

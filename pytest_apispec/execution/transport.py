@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from pytest_apispec.execution.bodies import SentBody
 from pytest_apispec.execution.cookies import DocCookies
 from pytest_apispec.execution.deadline import DeadlinePassed, Progress, run_within
 from pytest_apispec.execution.results import RequestRecord, StepError
@@ -132,11 +133,11 @@ class Transport:
     ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
         """Follow redirects by hand, so the token never goes to a host it was not meant for."""
         headers = {k: v for k, v in request.headers if k != self.settings.auth_header}
-        method, url, body = request.method, request.url, request.body
+        method, url, body, sent = request.method, request.url, request.body, request.sent_body
         redirects: list[str] = []
         for _ in range(MAX_REDIRECTS + 1):
             token = auth if self.hosts.allow(url) else None
-            response, content = self._exchange(method, url, headers, body, token, cookies)
+            response, content = self._exchange(method, url, headers, (body, sent), token, cookies)
             location = response.headers.get("Location")
             if not response.is_redirect or not location:
                 return response, content, tuple(redirects)
@@ -144,12 +145,11 @@ class Transport:
             if origin_of(url) is None or urlsplit(url).scheme not in _DEFAULT_PORTS:
                 raise StepError(f"the server redirected to {url}, which is not an http(s) URL")
             redirects.append(url)
-            if response.status_code in (301, 302, 303) and method != "HEAD":
-                method, body = (
-                    ("GET", None)
-                    if response.status_code == 303 or method == "POST"
-                    else (method, body)
-                )
+            if method != "HEAD" and (
+                response.status_code == 303
+                or (response.status_code in (301, 302) and method == "POST")
+            ):
+                method, body, sent = "GET", None, None
         raise StepError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?), last to {url}")
 
     def _exchange(
@@ -157,12 +157,17 @@ class Transport:
         method: str,
         url: str,
         headers: Mapping[str, str],
-        body: Any,
+        bodies: tuple[Any, SentBody | None],
         auth: TokenAuth | None,
         cookies: DocCookies | None = None,
     ) -> tuple[requests.Response, bytes]:
-        """One request and its whole response, within ``--api-timeout`` seconds in total."""
+        """One request and its whole response, within ``--api-timeout`` seconds in total.
+
+        ``bodies``: the JSON body, or (when not None) a form, multipart or data body.
+        """
         timeout = self.settings.timeout
+        body, sent = bodies
+        payload = sent.requests_arguments() if sent is not None else {"json": body}
         hooks = [*self.session.hooks.get("response", [])]
         if cookies is not None:
             hooks.append(cookies.hook)  # before the session could see them: see cookies.py
@@ -173,7 +178,6 @@ class Transport:
                 method,
                 url,
                 headers=headers,
-                json=body,
                 auth=auth,
                 cookies=cookies.jar if cookies is not None and cookies.jar else None,
                 timeout=timeout,
@@ -181,6 +185,7 @@ class Transport:
                 stream=True,
                 verify=self.settings.verify_tls,
                 hooks={"response": hooks},
+                **payload,
             )
             if response.is_redirect:
                 return response, b""

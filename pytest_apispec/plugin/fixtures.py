@@ -153,6 +153,8 @@ def _shared_key(spec: Spec, step: Step) -> str:
         token,
         spec.step_uses_fallback(step),
     ]
+    if step.payload is not None:  # only then: the names of other shared steps stay as they were
+        content.append(step.payload)
     text = json.dumps(content, sort_keys=True, default=_plain)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
