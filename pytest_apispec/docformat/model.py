@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from pytest_apispec.docformat.bodies import StepBody
+from pytest_apispec.docformat.extraction import BodyCheck, Extraction
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -53,6 +54,8 @@ class Expectation:
     status: tuple[int, ...] = ()
     json: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    body: tuple[BodyCheck, ...] = ()  # expect.body: checks over the text body
+    max_seconds: float | None = None  # expect.maxSeconds: from sending to the last byte
 
     def accepts_status(self, status: int) -> bool:
         if self.status:
@@ -80,7 +83,7 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     body: Any = None
-    extract: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    extract: Mapping[str, str | Extraction] = field(default_factory=lambda: EMPTY)
     expect: Expectation = field(default_factory=Expectation)
     on_fail: OnFail = OnFail.ABORT
     skip_reason: str | None = None

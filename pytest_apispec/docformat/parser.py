@@ -11,12 +11,19 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
 from pytest_apispec.docformat import markdown, templates, yamlsafe
 from pytest_apispec.docformat.bodies import read_body
+from pytest_apispec.docformat.extraction import (
+    Extraction,
+    read_body_checks,
+    read_extraction,
+    read_max_seconds,
+)
 from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
@@ -451,14 +458,22 @@ def _enum(fields: _Fields, key: str, kind: type[_E], default: _E) -> _E:
         raise fields.error(f"'{key}: {value}' is not allowed; use {allowed}") from None
 
 
-def _extract(fields: _Fields) -> Mapping[str, str]:
+def _extract(fields: _Fields) -> Mapping[str, str | Extraction]:
     extract = fields.mapping("extract")
+    mappings = {}
     for name, expression in extract.items():
-        if not isinstance(expression, str) or not expression.strip():
-            raise fields.error(f"extract '{name}' must be a JSONPath string such as '$.data.id'")
+        if isinstance(expression, Mapping):
+            mappings[name] = read_extraction(name, expression, fields.error)
+        elif not isinstance(expression, str) or not expression.strip():
+            raise fields.error(
+                f"extract '{name}' must be a JSONPath string such as '$.data.id', "
+                "or a mapping such as {header: Location}"
+            )
         if not _IDENTIFIER.match(name):
             raise fields.error(f"extract name {name!r} must be a simple name like client_id")
-    return extract
+    if not mappings:
+        return extract
+    return MappingProxyType({**extract, **mappings})
 
 
 def _retries(fields: _Fields) -> int | None:
@@ -482,6 +497,8 @@ def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
         status=_statuses(fields, raw.get("status")),
         json=fields.mapping("json"),
         headers=fields.mapping("headers"),
+        body=read_body_checks(raw.get("body"), fields.error),
+        max_seconds=read_max_seconds(raw.get("maxSeconds"), fields.error),
     )
 
 

@@ -18,7 +18,7 @@ import requests
 
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
-from pytest_apispec.execution import checks
+from pytest_apispec.execution import checks, sources
 from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
 from pytest_apispec.execution.cleanup import CleanupOutcome
 from pytest_apispec.execution.cookies import DocCookies, isolate
@@ -81,7 +81,9 @@ class StepRunner:
         except StepError as exc:
             return StepResult(spec.path, step, error=str(exc))
         try:
-            response, body, notes = self.transport.send(request, auth, step.retries, cookies)
+            response, body, notes, seconds = self.transport.send(
+                request, auth, step.retries, cookies
+            )
         except requests.RequestException as exc:
             return StepResult(spec.path, step, request=request, error=describe_network_error(exc))
         except StepError as exc:
@@ -90,7 +92,9 @@ class StepRunner:
             error = f"the request to {request.url} failed: {type(exc).__name__}: {exc}"
             return StepResult(spec.path, step, request=request, error=error[:500])
         request = _with_sent_cookies(request, response)
-        return self._check(spec, step, variables, request, response, body, notes)
+        return self._check(
+            spec, step, variables, request, response, body, notes, Received(seconds, cookies)
+        )
 
     # ------------------------------------------------------------ preparing
 
@@ -183,12 +187,12 @@ class StepRunner:
         response: requests.Response,
         body: bytes,
         notes: tuple[str, ...] = (),
+        received: Received | None = None,
     ) -> StepResult:
         record = checks.response_record(response, body)
         status = response.status_code
         # only steps that extract or compare JSON pay for parsing the body
-        needs_json = bool(step.extract or step.expect.json)
-        document = checks.parse_json(body) if needs_json else checks.NO_JSON
+        document = checks.parse_json(body) if sources.needs_json(step) else checks.NO_JSON
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
             return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
@@ -202,12 +206,27 @@ class StepRunner:
         not_json = checks.not_json_reason(body)
         mismatches += checks.json_mismatches(step, variables, document, not_json)
         mismatches += checks.header_mismatches(step, variables, response)
+        mismatches += sources.body_mismatches(step, variables, body, response.encoding)
+        if received is not None:
+            mismatches += sources.time_mismatches(step, received.seconds)
         extracted: dict[str, Any] = {}
         if accepted:
             mismatches += checks.extract(step, document, extracted, not_json)
+            cookies = received.cookies if received is not None else None
+            mismatches += sources.extract(
+                step, response, body, document, cookies, extracted, not_json
+            )
         return StepResult(
             spec.path, step, request, record, mismatches=tuple(mismatches), extracted=extracted
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Received:
+    """What the exchange measured and kept besides the response: its time, the doc's jar."""
+
+    seconds: float
+    cookies: DocCookies | None = None
 
 
 def _with_sent_cookies(request: RequestRecord, response: requests.Response) -> RequestRecord:

@@ -92,18 +92,21 @@ class Transport:
         auth: TokenAuth | None,
         retries: int | None = None,
         cookies: DocCookies | None = None,
-    ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
+    ) -> tuple[requests.Response, bytes, tuple[str, ...], float]:
         """Send, retrying a 429 or 503 that has a Retry-After; notes say what happened.
 
         ``retries`` is the step's own bound; by default only idempotent methods are retried,
-        up to ``api_max_retries`` times.
+        up to ``api_max_retries`` times. The last value is the seconds the last attempt took,
+        from sending to the last byte of the response (redirects included).
         """
         idempotent = request.method in IDEMPOTENT
         attempts = (
             retries if retries is not None else (self.settings.max_retries if idempotent else 0)
         )
         for attempt in range(attempts + 1):
+            started = time.perf_counter()
             response, body, redirects = self._send_following_redirects(request, auth, cookies)
+            seconds = time.perf_counter() - started
             wait = _retry_after(response)
             if (
                 response.status_code not in _RETRY_STATUSES
@@ -126,7 +129,7 @@ class Transport:
                 notes.append(
                     f"{request.method} is not retried unless the step says so (retries: N)"
                 )
-        return response, body, tuple(note for note in notes if note)
+        return response, body, tuple(note for note in notes if note), seconds
 
     def _send_following_redirects(
         self, request: RequestRecord, auth: TokenAuth | None, cookies: DocCookies | None = None

@@ -22,10 +22,12 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable, Iterator, Mapping
+from http.cookiejar import Cookie
 from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
+from pytest_apispec.docformat.extraction import Extraction
 from pytest_apispec.docformat.model import OnFail, Scope, Spec, Step
 from pytest_apispec.execution.cleanup import CleanupOutcome, run_cleanup
 from pytest_apispec.execution.results import StepFailed, StepResult
@@ -99,7 +101,8 @@ def _prerequisite(
                 note = _clean_up_early(run)
                 message = skipped.msg or ""
                 pytest.skip(f"{message}; {note}" if note else message)
-            run.variables.update(values)
+            run.variables.update(values.values)
+            run.cookies.add(values.cookies)  # those it extracted by name: {cookie: NAME}
             return run
         _check(step, run.run_step(step), run)
         return run
@@ -176,15 +179,30 @@ def _register_shared(node: pytest.Collector, spec: Spec, step: Step) -> str:
     return name
 
 
-def _shared_step(spec: Spec, step: Step) -> Callable[[pytest.FixtureRequest], Mapping[str, Any]]:
-    def shared(request: pytest.FixtureRequest) -> Mapping[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class SharedValues:
+    """What a shared prerequisite gives every doc that uses it: its extracted values, and the
+    cookies it extracted by name (``{cookie: NAME}``); no other cookie of its jar."""
+
+    values: Mapping[str, Any]
+    cookies: tuple[Cookie, ...] = ()
+
+
+def _shared_step(spec: Spec, step: Step) -> Callable[[pytest.FixtureRequest], SharedValues]:
+    def shared(request: pytest.FixtureRequest) -> SharedValues:
         runner: StepRunner = request.getfixturevalue(RUNNER_FIXTURE)
         variables: Mapping[str, Any] = request.getfixturevalue(VARS_FIXTURE)
         # its own cookie jar: a shared step shares its extracted values, not its cookies
         cookies = runner.new_cookies()
         result = runner.run(spec, step, {**runner.settings.variables, **variables}, cookies)
         _check(step, result)
-        return result.extracted
+        names = [
+            source.expression
+            for source in step.extract.values()
+            if isinstance(source, Extraction) and source.source == "cookie"
+        ]
+        shared_cookies = tuple(cookie for name in names for cookie in cookies.named(name))
+        return SharedValues(result.extracted, shared_cookies)
 
     shared.__doc__ = f"Shared ({step.scope.value}) prerequisite '{step.id}'."
     return shared
