@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_apispec.docformat.bodies import StepBody
 from pytest_apispec.docformat.extraction import BodyCheck, Extraction
+from pytest_apispec.docformat.polling import Until
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -92,6 +93,8 @@ class Step:
     scope: Scope = Scope.FUNCTION
     retries: int | None = None
     payload: StepBody | None = None  # a form, multipart or data body (JSON stays in ``body``)
+    until: Until | None = None  # re-send until ``expect`` holds
+    idempotent: bool = False  # the author says re-sending is harmless (until: on POST, ...)
 
     def templated_values(self) -> list[Any]:
         """Every part of the step that is sent and may hold ``{{name}}`` placeholders."""

@@ -35,6 +35,7 @@ from pytest_apispec.docformat.model import (
     SpecError,
     Step,
 )
+from pytest_apispec.docformat.polling import read_until
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -440,6 +441,10 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         scope=scope,
         retries=_retries(fields),
         payload=None if body is None or body.kind == "body" else body,
+        until=read_until(
+            raw.get("until"), method.upper(), raw.get("idempotent", False), fields.error
+        ),
+        idempotent=raw.get("idempotent", False) is True,
     )
 
 

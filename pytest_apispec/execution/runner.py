@@ -22,6 +22,7 @@ from pytest_apispec.execution import checks, sources
 from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
 from pytest_apispec.execution.cleanup import CleanupOutcome
 from pytest_apispec.execution.cookies import DocCookies, isolate
+from pytest_apispec.execution.polling import poll
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
 from pytest_apispec.execution.settings import ApiSettings, token_env_var
 from pytest_apispec.execution.transport import (
@@ -76,14 +77,29 @@ class StepRunner:
         variables: Mapping[str, Any],
         cookies: DocCookies | None = None,
     ) -> StepResult:
+        if step.until is None:
+            return self._run_once(spec, step, variables, cookies, step.retries)
+        # each attempt is sent once: the attempts take the place of the 429/503 retries
+        return poll(
+            lambda: self._run_once(spec, step, variables, cookies, 0),
+            step.until,
+            self.settings.max_retry_wait,
+        )
+
+    def _run_once(
+        self,
+        spec: Spec,
+        step: Step,
+        variables: Mapping[str, Any],
+        cookies: DocCookies | None,
+        retries: int | None,
+    ) -> StepResult:
         try:
             request, auth = self._prepare(spec, step, variables)
         except StepError as exc:
             return StepResult(spec.path, step, error=str(exc))
         try:
-            response, body, notes, seconds = self.transport.send(
-                request, auth, step.retries, cookies
-            )
+            response, body, notes, seconds = self.transport.send(request, auth, retries, cookies)
         except requests.RequestException as exc:
             return StepResult(spec.path, step, request=request, error=describe_network_error(exc))
         except StepError as exc:

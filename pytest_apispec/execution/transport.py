@@ -293,7 +293,11 @@ def _allowed_host(entry: str) -> tuple[str | None, str, int | None] | None:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    return retry_after_value(response.headers.get("Retry-After"))
+
+
+def retry_after_value(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` value asks for (a number or an HTTP date), or None."""
     if value is None:
         return None
     try:
