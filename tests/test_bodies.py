@@ -263,3 +263,18 @@ def test_the_file_type_is_guessed_from_the_extension(tmp_path: Path) -> None:
     body = StepBody("multipart", {"doc": FileField("report.pdf")})
     sent = bodies.render_body(body, {}, tmp_path / "doc.md", tmp_path, tmp_path)
     assert (sent.files[0].filename, sent.files[0].content_type) == ("report.pdf", "application/pdf")
+
+
+def test_a_symbolic_link_out_of_the_rootdir_is_refused(
+    pytester: pytest.Pytester, write_doc: DocWriter, demo_env: DemoApi
+) -> None:
+    pytester.makeini("[pytest]\n")
+    write_doc("docs/upload.md", "endpoint: POST /uploads\ntokens: [staff]", UPLOAD)
+    outside = pytester.path.parent / "secret.png"
+    outside.write_bytes(PNG)
+    (pytester.path / "docs/fixtures").mkdir()
+    (pytester.path / "docs/fixtures/avatar.png").symlink_to(outside)
+    result = pytester.runpytest("--api-var=user=x", "--api-var=picture=avatar.png")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the file 'fixtures/avatar.png' is outside the rootdir*"])
+    assert not any("/uploads" in target for _, _, target in demo_env.requests_log)

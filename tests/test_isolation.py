@@ -164,3 +164,17 @@ def test_the_shared_session_keeps_no_cookie_a_response_sets(
         assert not session.cookies
         assert cookies.value("sid") == "abcd1234"
         assert seen == ["abcd1234"]
+
+
+def test_headers_and_tokens_of_one_doc_do_not_reach_another(
+    pytester: pytest.Pytester, write_doc: DocWriter, mock_env: responses.RequestsMock
+) -> None:
+    mock_env.get(f"{MOCK_BASE_URL}/a", json={})
+    mock_env.get(f"{MOCK_BASE_URL}/b", json={})
+    a = "- method: GET\n  path: /a\n  token: staff\n  headers:\n    X-Debug: '1'\n"
+    write_doc("a.md", "endpoint: GET /a", a)
+    write_doc("b.md", "endpoint: GET /b", "- method: GET\n  path: /b\n")
+    pytester.runpytest("a.md", "b.md").assert_outcomes(passed=2)
+    b = next(call.request for call in mock_env.calls if call.request.url.endswith("/b"))
+    assert "X-Debug" not in b.headers
+    assert "Authorization" not in b.headers
