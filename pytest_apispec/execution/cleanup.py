@@ -59,7 +59,8 @@ def missing_values(step: Step, variables: Mapping[str, Any]) -> tuple[str, ...]:
 
 def templated_values(step: Step) -> list[Any]:
     """Every part of a step that may hold ``{{name}}`` placeholders."""
-    return [*step.templated_values(), step.expect.json, step.expect.headers]
+    contains = [check.text for check in step.expect.body if check.kind == "contains"]
+    return [*step.templated_values(), step.expect.json, step.expect.headers, contains]
 
 
 def run_cleanup(run: DocRun, steps: Sequence[Step], *, only_complete: bool) -> CleanupOutcome:

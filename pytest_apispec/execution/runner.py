@@ -127,7 +127,12 @@ class StepRunner:
             body = templates.render(step.body, variables)
             sent_body = self._render_payload(spec, step, variables, headers)
             # expectations are rendered after the response: check their variables before sending
-            for name in sorted(templates.placeholders([step.expect.json, step.expect.headers])):
+            expected = [
+                step.expect.json,
+                step.expect.headers,
+                [c.text for c in step.expect.body if c.kind == "contains"],
+            ]
+            for name in sorted(templates.placeholders(expected)):
                 templates.lookup(name, variables)
         except templates.UndefinedVariable as exc:
             raise StepError(
