@@ -278,3 +278,17 @@ def test_a_symbolic_link_out_of_the_rootdir_is_refused(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*the file 'fixtures/avatar.png' is outside the rootdir*"])
     assert not any("/uploads" in target for _, _, target in demo_env.requests_log)
+
+
+def test_a_file_part_without_a_path_is_a_collection_error(
+    pytester: pytest.Pytester, write_doc: DocWriter
+) -> None:
+    test = "- id: up\n  method: POST\n  path: /x\n  multipart:\n    avatar: {file: }\n"
+    doc = write_doc("doc.md", "endpoint: POST /x", test)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"doc.md:{line_of(doc, '- id: up')}: step 'up': multipart field 'avatar': 'file' must be text"
+        ]
+    )

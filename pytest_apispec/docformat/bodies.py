@@ -96,7 +96,8 @@ def _multipart(
                     "{file: PATH, contentType: TYPE, filename: NAME} (only file is required)"
                 )
             for key in FILE_KEYS:
-                if value.get(key) is not None and not isinstance(value[key], str):
+                given = value.get(key)
+                if (given is not None or key == "file") and not (isinstance(given, str) and given):
                     raise error(f"multipart field '{name}': '{key}' must be text")
             checked[str(name)] = FileField(
                 value["file"], value.get("contentType"), value.get("filename")
