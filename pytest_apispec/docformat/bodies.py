@@ -117,4 +117,8 @@ def _kind_of(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list | tuple):
         return "a list"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
     return f"a {type(value).__name__}"

@@ -18,6 +18,7 @@ can be bounded in time (see ``execution/sources.py``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -149,7 +150,12 @@ def read_body_checks(value: Any, error: Error) -> tuple[BodyCheck, ...]:
 def read_max_seconds(value: Any, error: Error) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise error(
             f"expect.maxSeconds must be a number of seconds above 0, such as 0.5, not {value!r}"
         )
