@@ -289,6 +289,7 @@ def test_a_file_part_without_a_path_is_a_collection_error(
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
-            f"doc.md:{line_of(doc, '- id: up')}: step 'up': multipart field 'avatar': 'file' must be text"
+            f"doc.md:{line_of(doc, '- id: up')}: step 'up': "
+            "multipart field 'avatar': 'file' must be text"
         ]
     )
