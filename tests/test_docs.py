@@ -24,6 +24,7 @@ above it (invisible on GitHub):
 ```text + ``<!-- output: COMMAND -->``       COMMAND's output must contain these lines in order
 ```text + ``<!-- file: PATH after: CMD -->`` after CMD ran, the file PATH starts with these lines
                                             (dates and times may differ)
+```text + ``<!-- fixture: PATH -->``         a file the page's docs use (an upload), written to PATH
 ```json + ``<!-- vscode -->``                VS Code settings: its pytest arguments are run
 ==========================================  ==================================================
 
@@ -159,6 +160,12 @@ def write_page(page: Path, root: Path, *, examples: bool = False) -> None:
         target = root / example.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(example.block.text, encoding="utf-8")
+    for block in read_blocks(page):
+        if block.info == "text" and block.kind == "fixture":
+            assert block.directive is not None
+            target = root / block.directive.split(":", 1)[1].strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.text, encoding="utf-8")
     conftest = page_conftest(page)
     if conftest is not None:
         (root / "conftest.py").write_text(conftest, encoding="utf-8")
@@ -181,6 +188,7 @@ KNOWN = {
     ("sh", "dotenv"),
     ("text", "output"),
     ("text", "file"),
+    ("text", "fixture"),
     ("json", "vscode"),
 }
 

@@ -29,6 +29,8 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Final, Literal, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from pytest_apispec.demo.web import WebRoutes
+
 __all__ = ["DEMO_BUSINESS_ID", "DEMO_LOGIN", "DEMO_TOKENS", "DemoApi"]
 
 DEMO_TOKENS: Final[Mapping[str, str]] = MappingProxyType(
@@ -505,7 +507,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         raw = self._read_body()
         authorization = self.headers.get("Authorization")
         reply = self.server.api._answer(
-            self.server.name, self.command, self.path, authorization, raw
+            self.server.name, self.command, self.path, authorization, raw, dict(self.headers)
         )
         self.send_response(reply.status)
         self.send_header("X-Request-Id", str(uuid.uuid4()))
@@ -515,7 +517,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if raw is None:  # the rest of the stream cannot be trusted
             self.send_header("Connection", "close")
         if reply.payload is not None:
-            self.send_header("Content-Type", "application/json")
+            if not any(name.lower() == "content-type" for name, _ in reply.headers):
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply.payload)))
         self.end_headers()
         if reply.payload:
@@ -582,6 +585,7 @@ class DemoApi:
         self._latency = latency
         self._lock = threading.Lock()
         self._state = _initial_state()
+        self._web = WebRoutes(DEMO_LOGIN, DEMO_TOKENS["staff"])
         self._request_count = 0
         self.requests_log: list[LogEntry] = []
         """``(server, method, path-with-query)`` of every request served, server being
@@ -646,6 +650,7 @@ class DemoApi:
         """Go back to the initial data and set the request counters to zero."""
         with self._lock:
             self._state = _initial_state()
+            self._web.reset()
             self._request_count = 0
             self.requests_log.clear()
 
@@ -665,7 +670,13 @@ class DemoApi:
         return f"<DemoApi {where}>"
 
     def _answer(
-        self, server: str, method: str, target: str, authorization: str | None, raw: bytes | None
+        self,
+        server: str,
+        method: str,
+        target: str,
+        authorization: str | None,
+        raw: bytes | None,
+        headers: Mapping[str, str] | None = None,
     ) -> _Reply:
         """Answer one request (called by the request handler threads)."""
         if self._latency:
@@ -676,6 +687,9 @@ class DemoApi:
             if raw is None:
                 return _encode(_error(400, "invalid request body framing"))
             try:
+                web = self._web.answer(method, urlsplit(target).path, headers or {}, raw)
+                if web is not None:
+                    return _Reply(web.status, web.headers, web.payload)
                 response = _dispatch(self._state, server, method, target, authorization, raw)
             except Exception as exc:  # a bug in the demo: answer instead of hanging the client
                 response = _error(500, f"internal error: {exc!r}")

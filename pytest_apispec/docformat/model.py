@@ -15,6 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from pytest_apispec.docformat.bodies import StepBody
+from pytest_apispec.docformat.extraction import BodyCheck, Extraction
+from pytest_apispec.docformat.polling import Until
+
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -51,6 +55,8 @@ class Expectation:
     status: tuple[int, ...] = ()
     json: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    body: tuple[BodyCheck, ...] = ()  # expect.body: checks over the text body
+    max_seconds: float | None = None  # expect.maxSeconds: from sending to the last byte
 
     def accepts_status(self, status: int) -> bool:
         if self.status:
@@ -78,7 +84,7 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     body: Any = None
-    extract: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    extract: Mapping[str, str | Extraction] = field(default_factory=lambda: EMPTY)
     expect: Expectation = field(default_factory=Expectation)
     on_fail: OnFail = OnFail.ABORT
     skip_reason: str | None = None
@@ -86,7 +92,17 @@ class Step:
     success_reason: str | None = None
     scope: Scope = Scope.FUNCTION
     retries: int | None = None
+    payload: StepBody | None = None  # a form, multipart or data body (JSON stays in ``body``)
+    until: Until | None = None  # re-send until ``expect`` holds
+    idempotent: bool = False  # the author says re-sending is harmless (until: on POST, ...)
     near_misses: tuple[NearMiss, ...] = ()
+
+    def templated_values(self) -> list[Any]:
+        """Every part of the step that is sent and may hold ``{{name}}`` placeholders."""
+        payload = self.payload.value if self.payload is not None else None
+        if isinstance(payload, Mapping):  # multipart file parts: their paths
+            payload = {k: getattr(v, "file", v) for k, v in payload.items()}
+        return [self.path, self.params, self.headers, self.body, payload]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,19 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
 from pytest_apispec.docformat import keys, markdown, templates, yamlsafe
+from pytest_apispec.docformat.bodies import read_body
+from pytest_apispec.docformat.extraction import (
+    Extraction,
+    read_body_checks,
+    read_extraction,
+    read_max_seconds,
+)
 from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
@@ -28,6 +36,7 @@ from pytest_apispec.docformat.model import (
     SpecError,
     Step,
 )
+from pytest_apispec.docformat.polling import read_until
 
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -286,7 +295,7 @@ def _check_shared_steps(path: Path, prerequisites: tuple[Step, ...]) -> None:
     extracted: dict[str, Step] = {}
     for step in prerequisites:
         if step.scope is not Scope.FUNCTION:
-            used = templates.placeholders([step.path, step.params, step.headers, step.body])
+            used = templates.placeholders(step.templated_values())
             for name in sorted(used & extracted.keys()):
                 raise SpecError(
                     path,
@@ -410,6 +419,7 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         raise fields.error(f"method {method!r} is not an HTTP method; use one of {allowed}")
     if not step_path:
         raise fields.error("has no 'path'; add the request path, such as path: /v1/items")
+    body = read_body(raw, fields.error, fields.frozen)
     scope = _enum(fields, "scope", Scope, Scope.FUNCTION)
     if scope is not Scope.FUNCTION and section is not Section.PREREQUISITES:
         raise fields.error("'scope' is only allowed on prerequisites")
@@ -434,6 +444,11 @@ def _parse_step(path: Path, raw: Any, first_line: int, section: Section, index: 
         success_reason=fields.text("successReason"),
         scope=scope,
         retries=_retries(fields),
+        payload=None if body is None or body.kind == "body" else body,
+        until=read_until(
+            raw.get("until"), method.upper(), raw.get("idempotent", False), fields.error
+        ),
+        idempotent=raw.get("idempotent", False) is True,
         near_misses=keys.step_near_misses(raw, first_line, f"step '{final_id}'"),
     )
 
@@ -453,14 +468,22 @@ def _enum(fields: _Fields, key: str, kind: type[_E], default: _E) -> _E:
         raise fields.error(f"'{key}: {value}' is not allowed; use {allowed}") from None
 
 
-def _extract(fields: _Fields) -> Mapping[str, str]:
+def _extract(fields: _Fields) -> Mapping[str, str | Extraction]:
     extract = fields.mapping("extract")
+    mappings = {}
     for name, expression in extract.items():
-        if not isinstance(expression, str) or not expression.strip():
-            raise fields.error(f"extract '{name}' must be a JSONPath string such as '$.data.id'")
+        if isinstance(expression, Mapping):
+            mappings[name] = read_extraction(name, expression, fields.error)
+        elif not isinstance(expression, str) or not expression.strip():
+            raise fields.error(
+                f"extract '{name}' must be a JSONPath string such as '$.data.id', "
+                "or a mapping such as {header: Location}"
+            )
         if not _IDENTIFIER.match(name):
             raise fields.error(f"extract name {name!r} must be a simple name like client_id")
-    return extract
+    if not mappings:
+        return extract
+    return MappingProxyType({**extract, **mappings})
 
 
 def _retries(fields: _Fields) -> int | None:
@@ -484,6 +507,8 @@ def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
         status=_statuses(fields, raw.get("status")),
         json=fields.mapping("json"),
         headers=fields.mapping("headers"),
+        body=read_body_checks(raw.get("body"), fields.error),
+        max_seconds=read_max_seconds(raw.get("maxSeconds"), fields.error),
     )
 
 

@@ -46,7 +46,17 @@ MISSING = Missing.MISSING
 def _source_stamp() -> tuple[Any, ...]:
     """Changes when the plugin's parsing code changes, even without a new version number."""
     folder = Path(__file__).parent
-    names = ("parser.py", "model.py", "markdown.py", "yamlsafe.py", "speccache.py", "keys.py")
+    names = (
+        "parser.py",
+        "model.py",
+        "bodies.py",
+        "extraction.py",
+        "polling.py",
+        "markdown.py",
+        "yamlsafe.py",
+        "speccache.py",
+        "keys.py",
+    )
     return (_FORMAT, __version__, *((folder / name).stat().st_mtime_ns for name in names))
 
 

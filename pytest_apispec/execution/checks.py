@@ -116,13 +116,15 @@ def header_mismatches(
 def extract(
     step: Step, document: Any, extracted: dict[str, Any], not_json: str = "not JSON"
 ) -> list[str]:
-    if not step.extract:
+    # the mapping forms ({header: ...}, {json: ...}) are sources.py's
+    paths = {name: path for name, path in step.extract.items() if isinstance(path, str)}
+    if not paths:
         return []
     if document is NO_JSON:
-        names = ", ".join(step.extract)
+        names = ", ".join(paths)
         return [f"extract {names}: the response body is {not_json}"]
     mismatches = []
-    for name, expression in step.extract.items():
+    for name, expression in paths.items():
         try:
             values = jsonpath_values(expression, document)
         except Exception as exc:

@@ -24,6 +24,7 @@ def format_result(result: StepResult, style: str = "long", description: str = ""
     if result.step.description:
         lines.append(f"  {result.step.description}")
     lines += [f"  - {problem}" for problem in result.problems]
+    lines += [f"  {note}" for note in result.notes]
     if result.request is not None:
         lines.append(f"request:  {result.request.method} {result.request.url}")
     if result.response is not None:
@@ -46,6 +47,8 @@ def _request_section(request: RequestRecord) -> list[str]:
     lines += [f"{name}: {value}" for name, value in request.headers]
     if request.body is not None:
         lines.append(_json_text(request.body))
+    if request.sent_body is not None:
+        lines += request.sent_body.report_lines()
     return lines
 
 
@@ -81,6 +84,8 @@ def curl_command(request: RequestRecord) -> str:
             "--data",
             shlex.quote(json.dumps(request.body, ensure_ascii=False)),
         ]
+    if request.sent_body is not None:
+        parts += request.sent_body.curl_arguments()
     return " ".join(parts)
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_apispec.docformat.model import Step
+
+if TYPE_CHECKING:
+    from pytest_apispec.execution.bodies import SentBody
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class RequestRecord:
     url: str
     headers: tuple[tuple[str, str], ...] = ()
     body: Any = None
+    sent_body: SentBody | None = None  # a form, multipart or data body (``body`` is JSON)
 
 
 EXCERPT_CHARS = 2000
@@ -66,6 +70,7 @@ class StepResult:
     mismatches: tuple[str, ...] = ()
     extracted: Mapping[str, Any] = field(default_factory=dict)
     reached_expected_outcome: bool = False
+    notes: tuple[str, ...] = ()  # what else happened, for the report (e.g. the cleanup that ran)
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,9 @@ together through their variables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,7 +18,11 @@ import requests
 
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
-from pytest_apispec.execution import checks
+from pytest_apispec.execution import checks, sources
+from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
+from pytest_apispec.execution.cleanup import CleanupOutcome
+from pytest_apispec.execution.cookies import DocCookies, isolate
+from pytest_apispec.execution.polling import poll
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
 from pytest_apispec.execution.settings import ApiSettings, token_env_var
 from pytest_apispec.execution.transport import (
@@ -35,12 +41,22 @@ class StepRunner:
     """Sends steps with one session, one set of settings and one set of tokens."""
 
     def __init__(
-        self, session: requests.Session, settings: ApiSettings, tokens: Mapping[str, str]
+        self,
+        session: requests.Session,
+        settings: ApiSettings,
+        tokens: Mapping[str, str],
+        on_secrets: Callable[[Iterable[str]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
         self.hosts = TokenHosts(settings)
         self.transport = Transport(session, settings, self.hosts)
+        self.on_secrets = on_secrets  # told every cookie value a response sets
+        isolate(session)
+
+    def new_cookies(self) -> DocCookies:
+        """A fresh cookie jar, for one doc (or one shared prerequisite)."""
+        return DocCookies(self.on_secrets)
 
     def may_receive_token(self, url: str) -> bool:
         """Whether a token may be sent to ``url`` (see :class:`TokenHosts`)."""
@@ -54,13 +70,36 @@ class StepRunner:
             return self.settings.fallback_url
         return self.settings.base_url
 
-    def run(self, spec: Spec, step: Step, variables: Mapping[str, Any]) -> StepResult:
+    def run(
+        self,
+        spec: Spec,
+        step: Step,
+        variables: Mapping[str, Any],
+        cookies: DocCookies | None = None,
+    ) -> StepResult:
+        if step.until is None:
+            return self._run_once(spec, step, variables, cookies, step.retries)
+        # each attempt is sent once: the attempts take the place of the 429/503 retries
+        return poll(
+            lambda: self._run_once(spec, step, variables, cookies, 0),
+            step.until,
+            self.settings.max_retry_wait,
+        )
+
+    def _run_once(
+        self,
+        spec: Spec,
+        step: Step,
+        variables: Mapping[str, Any],
+        cookies: DocCookies | None,
+        retries: int | None,
+    ) -> StepResult:
         try:
             request, auth = self._prepare(spec, step, variables)
         except StepError as exc:
             return StepResult(spec.path, step, error=str(exc))
         try:
-            response, body, notes = self.transport.send(request, auth, step.retries)
+            response, body, notes, seconds = self.transport.send(request, auth, retries, cookies)
         except requests.RequestException as exc:
             return StepResult(spec.path, step, request=request, error=describe_network_error(exc))
         except StepError as exc:
@@ -68,7 +107,10 @@ class StepRunner:
         except Exception as exc:  # whatever else the HTTP stack raises is this step's failure
             error = f"the request to {request.url} failed: {type(exc).__name__}: {exc}"
             return StepResult(spec.path, step, request=request, error=error[:500])
-        return self._check(spec, step, variables, request, response, body, notes)
+        request = _with_sent_cookies(request, response)
+        return self._check(
+            spec, step, variables, request, response, body, notes, Received(seconds, cookies)
+        )
 
     # ------------------------------------------------------------ preparing
 
@@ -83,8 +125,14 @@ class StepRunner:
                 for k, v in templates.render(step.headers, variables).items()
             }
             body = templates.render(step.body, variables)
+            sent_body = self._render_payload(spec, step, variables, headers)
             # expectations are rendered after the response: check their variables before sending
-            for name in sorted(templates.placeholders([step.expect.json, step.expect.headers])):
+            expected = [
+                step.expect.json,
+                step.expect.headers,
+                [c.text for c in step.expect.body if c.kind == "contains"],
+            ]
+            for name in sorted(templates.placeholders(expected)):
                 templates.lookup(name, variables)
         except templates.UndefinedVariable as exc:
             raise StepError(
@@ -111,7 +159,26 @@ class StepRunner:
                 headers[self.settings.auth_header] = _token_reference(
                     self.settings.auth_scheme, token_type
                 )
-        return RequestRecord(step.method, url, tuple(headers.items()), body), auth
+        return RequestRecord(step.method, url, tuple(headers.items()), body, sent_body), auth
+
+    def _render_payload(
+        self, spec: Spec, step: Step, variables: Mapping[str, Any], headers: dict[str, str]
+    ) -> SentBody | None:
+        """A form, multipart or data body, rendered and with its files read."""
+        if step.payload is None:
+            return None
+        settings = self.settings
+        sent = render_body(
+            step.payload,
+            variables,
+            spec.path,
+            Path(settings.root_dir) if settings.root_dir else None,
+            Path(settings.start_dir) if settings.start_dir else None,
+        )
+        content_type = content_type_of(step.payload)
+        if content_type and not any(name.lower() == "content-type" for name in headers):
+            headers["Content-Type"] = content_type
+        return sent
 
     def _url(self, spec: Spec, step: Step, path: str) -> str:
         if urlsplit(path).scheme in ("http", "https"):
@@ -141,12 +208,12 @@ class StepRunner:
         response: requests.Response,
         body: bytes,
         notes: tuple[str, ...] = (),
+        received: Received | None = None,
     ) -> StepResult:
         record = checks.response_record(response, body)
         status = response.status_code
         # only steps that extract or compare JSON pay for parsing the body
-        needs_json = bool(step.extract or step.expect.json)
-        document = checks.parse_json(body) if needs_json else checks.NO_JSON
+        document = checks.parse_json(body) if sources.needs_json(step) else checks.NO_JSON
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
             return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
@@ -160,12 +227,35 @@ class StepRunner:
         not_json = checks.not_json_reason(body)
         mismatches += checks.json_mismatches(step, variables, document, not_json)
         mismatches += checks.header_mismatches(step, variables, response)
+        mismatches += sources.body_mismatches(step, variables, body, response.encoding)
+        if received is not None:
+            mismatches += sources.time_mismatches(step, received.seconds)
         extracted: dict[str, Any] = {}
         if accepted:
             mismatches += checks.extract(step, document, extracted, not_json)
+            cookies = received.cookies if received is not None else None
+            mismatches += sources.extract(
+                step, response, body, document, cookies, extracted, not_json
+            )
         return StepResult(
             spec.path, step, request, record, mismatches=tuple(mismatches), extracted=extracted
         )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Received:
+    """What the exchange measured and kept besides the response: its time, the doc's jar."""
+
+    seconds: float
+    cookies: DocCookies | None = None
+
+
+def _with_sent_cookies(request: RequestRecord, response: requests.Response) -> RequestRecord:
+    """The record with the ``Cookie`` header requests sent (the doc's and the session's)."""
+    sent = response.request.headers.get("Cookie") if response.request is not None else None
+    if not sent or any(name.lower() == "cookie" for name, _ in request.headers):
+        return request
+    return dataclasses.replace(request, headers=(*request.headers, ("Cookie", sent)))
 
 
 def _with_query(url: str, params: Any) -> str:
@@ -196,8 +286,11 @@ class DocRun:
         self.spec = spec
         self.runner = runner
         self.variables: dict[str, Any] = dict(variables)
+        self.cookies = runner.new_cookies()
+        self.cleanup_steps: tuple[Step, ...] = ()  # set by the pytest layer when there is a cleanup
+        self.cleanup_outcome: CleanupOutcome | None = None  # set once the cleanup has run
 
     def run_step(self, step: Step) -> StepResult:
-        result = self.runner.run(self.spec, step, self.variables)
+        result = self.runner.run(self.spec, step, self.variables, self.cookies)
         self.variables.update(result.extracted)
         return result

@@ -32,6 +32,8 @@ class ApiSettings:
     max_retry_wait: float = 10.0
     swagger_root: str | None = None
     xdist_group: str | None = None
+    root_dir: str | None = None  # pytest's rootdir: files to upload must be below it
+    start_dir: str | None = None  # where pytest was started: doc paths are relative to it
 
 
 def token_env_var(token_type: str) -> str:

@@ -25,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from pytest_apispec.execution.bodies import SentBody
+from pytest_apispec.execution.cookies import DocCookies
 from pytest_apispec.execution.deadline import DeadlinePassed, Progress, run_within
 from pytest_apispec.execution.results import RequestRecord, StepError
 from pytest_apispec.execution.settings import ApiSettings
@@ -88,19 +90,26 @@ class Transport:
         self.hosts = hosts
 
     def send(
-        self, request: RequestRecord, auth: TokenAuth | None, retries: int | None = None
-    ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
+        self,
+        request: RequestRecord,
+        auth: TokenAuth | None,
+        retries: int | None = None,
+        cookies: DocCookies | None = None,
+    ) -> tuple[requests.Response, bytes, tuple[str, ...], float]:
         """Send, retrying a 429 or 503 that has a Retry-After; notes say what happened.
 
         ``retries`` is the step's own bound; by default only idempotent methods are retried,
-        up to ``api_max_retries`` times.
+        up to ``api_max_retries`` times. The last value is the seconds the last attempt took,
+        from sending to the last byte of the response (redirects included).
         """
         idempotent = request.method in IDEMPOTENT
         attempts = (
             retries if retries is not None else (self.settings.max_retries if idempotent else 0)
         )
         for attempt in range(attempts + 1):
-            response, body, redirects = self._send_following_redirects(request, auth)
+            started = time.perf_counter()
+            response, body, redirects = self._send_following_redirects(request, auth, cookies)
+            seconds = time.perf_counter() - started
             wait = _retry_after(response)
             if (
                 response.status_code not in _RETRY_STATUSES
@@ -123,18 +132,18 @@ class Transport:
                 notes.append(
                     f"{request.method} is not retried unless the step says so (retries: N)"
                 )
-        return response, body, tuple(note for note in notes if note)
+        return response, body, tuple(note for note in notes if note), seconds
 
     def _send_following_redirects(
-        self, request: RequestRecord, auth: TokenAuth | None
+        self, request: RequestRecord, auth: TokenAuth | None, cookies: DocCookies | None = None
     ) -> tuple[requests.Response, bytes, tuple[str, ...]]:
         """Follow redirects by hand, so the token never goes to a host it was not meant for."""
         headers = {k: v for k, v in request.headers if k != self.settings.auth_header}
-        method, url, body = request.method, request.url, request.body
+        method, url, body, sent = request.method, request.url, request.body, request.sent_body
         redirects: list[str] = []
         for _ in range(MAX_REDIRECTS + 1):
             token = auth if self.hosts.allow(url) else None
-            response, content = self._exchange(method, url, headers, body, token)
+            response, content = self._exchange(method, url, headers, (body, sent), token, cookies)
             location = response.headers.get("Location")
             if not response.is_redirect or not location:
                 return response, content, tuple(redirects)
@@ -142,19 +151,33 @@ class Transport:
             if origin_of(url) is None or urlsplit(url).scheme not in _DEFAULT_PORTS:
                 raise StepError(f"the server redirected to {url}, which is not an http(s) URL")
             redirects.append(url)
-            if response.status_code in (301, 302, 303) and method != "HEAD":
-                method, body = (
-                    ("GET", None)
-                    if response.status_code == 303 or method == "POST"
-                    else (method, body)
-                )
+            if method != "HEAD" and (
+                response.status_code == 303
+                or (response.status_code in (301, 302) and method == "POST")
+            ):
+                method, body, sent = "GET", None, None
         raise StepError(f"more than {MAX_REDIRECTS} redirects (a redirect loop?), last to {url}")
 
     def _exchange(
-        self, method: str, url: str, headers: Mapping[str, str], body: Any, auth: TokenAuth | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        bodies: tuple[Any, SentBody | None],
+        auth: TokenAuth | None,
+        cookies: DocCookies | None = None,
     ) -> tuple[requests.Response, bytes]:
-        """One request and its whole response, within ``--api-timeout`` seconds in total."""
+        """One request and its whole response, within ``--api-timeout`` seconds in total.
+
+        ``bodies``: the JSON body, or (when not None) a form, multipart or data body.
+        """
         timeout = self.settings.timeout
+        body, sent = bodies
+        payload = sent.requests_arguments() if sent is not None else {"json": body}
+        hooks = [*self.session.hooks.get("response", [])]
+        if cookies is not None:
+            hooks.append(cookies.hook)  # before the session could see them: see cookies.py
+        hooks.append(_leave_unread)
 
         locations: list[str] = []
 
@@ -163,19 +186,19 @@ class Transport:
                 locations.append(response.headers.get("Location", ""))
 
         def exchange(progress: Progress) -> tuple[requests.Response, bytes]:
-            hooks = [*self.session.hooks.get("response", []), _leave_unread, note_location]
             try:
                 response = self.session.request(
                     method,
                     url,
                     headers=headers,
-                    json=body,
                     auth=auth,
+                    cookies=cookies.jar if cookies is not None and cookies.jar else None,
                     timeout=timeout,
                     allow_redirects=False,
                     stream=True,
                     verify=self.settings.verify_tls,
-                    hooks={"response": hooks},
+                    hooks={"response": [*hooks, note_location]},
+                    **payload,
                 )
             except Exception:
                 if not locations:
@@ -296,7 +319,11 @@ def _allowed_host(entry: str) -> tuple[str | None, str, int | None] | None:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+    return retry_after_value(response.headers.get("Retry-After"))
+
+
+def retry_after_value(value: str | None) -> float | None:
+    """The seconds a ``Retry-After`` value asks for (a number or an HTTP date), or None."""
     if value is None:
         return None
     try:

@@ -191,8 +191,10 @@ def apispec_runner(
     """Sends steps: the session, the settings and the tokens, put together once."""
     from pytest_apispec.execution.runner import StepRunner
 
-    pytestconfig.stash[REDACTOR].add(apispec_tokens.values())
-    return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens)
+    redactor = pytestconfig.stash[REDACTOR]
+    redactor.add(apispec_tokens.values())
+    # a cookie a response sets is a credential (a session): redacted like a token
+    return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens, redactor.add)
 
 
 @pytest.fixture(name=RUN_FIXTURE)

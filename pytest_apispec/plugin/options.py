@@ -224,6 +224,8 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
         ),
         swagger_root=config.getini("api_swagger_root") or None,
         xdist_group=_xdist_group(config.getini("api_xdist_group")),
+        root_dir=str(config.rootpath),
+        start_dir=str(config.invocation_params.dir),
     )
 
 
