@@ -123,7 +123,7 @@ def index_of(contract: Contract) -> OperationIndex:
     index = contract.cache.get(OperationIndex)
     if index is None:
         index = contract.cache[OperationIndex] = OperationIndex(contract)
-    return index  # type: ignore[no-any-return]
+    return index
 
 
 def _decode(part: str) -> str:

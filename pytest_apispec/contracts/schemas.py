@@ -53,7 +53,7 @@ def dialect_of(contract: Contract | None) -> Dialect:
 
 @functools.cache
 def validator_class(dialect: Dialect, direction: Direction) -> Any:
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
     import openapi_schema_validator as oas
 
     if dialect is Dialect.JSON_SCHEMA:
@@ -90,7 +90,7 @@ def _x_nullable_type(base: Any) -> Any:
 
 def _forbidden(keyword: str, direction: Direction) -> Any:
     def forbidden(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        from jsonschema.exceptions import ValidationError
+        from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
         if value is True:
             yield ValidationError(f"{keyword} property in a {direction.value}")
@@ -233,7 +233,7 @@ def _places(contract: Contract) -> dict[int, tuple[str, str]]:
     places = contract.cache.get("places")
     if places is None:
         places = contract.cache["places"] = _walk_places(contract.files)
-    return places  # type: ignore[no-any-return]
+    return places
 
 
 def _walk_places(files: Mapping[str, Any]) -> dict[int, tuple[str, str]]:
@@ -305,7 +305,7 @@ def contract_check(contract: Contract, uri: str, pointer: str, direction: Direct
         check = contract.cache[key] = SchemaCheck(
             validator, direction, contract.files, "", contract
         )
-    return check  # type: ignore[no-any-return]
+    return check
 
 
 def own_check(schema: Any, contract: Contract | None, label: str) -> SchemaCheck:

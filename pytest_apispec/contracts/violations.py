@@ -24,8 +24,8 @@ class Violation:
     got: str = ""
     location: str = ""
 
-    def line(self) -> str:
-        text = "contract:"
+    def line(self, prefix: str = "contract:") -> str:
+        text = prefix
         if self.where:
             text += f" {self.where}:"
         text += f" wants {self.wants}, got {self.got}" if self.got else f" {self.wants}"

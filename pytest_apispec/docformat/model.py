@@ -33,6 +33,14 @@ class Scope(enum.Enum):
     SESSION = "session"
 
 
+class ContractMode(enum.Enum):
+    """What a response that breaks its doc's OpenAPI contract does to the doc."""
+
+    STRICT = "strict"
+    WARN = "warn"
+    OFF = "off"
+
+
 class Section(enum.Enum):
     """The runnable sections of a doc, in the order they run."""
 
@@ -51,6 +59,8 @@ class Expectation:
     status: tuple[int, ...] = ()
     json: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    schema: Any = None  # a JSON Schema the whole JSON body must satisfy
+    match: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # JSONPath -> schema
 
     def accepts_status(self, status: int) -> bool:
         if self.status:
@@ -131,6 +141,7 @@ class Spec:
     test_data_description: str | None = None
     fixtures: tuple[str, ...] = ()
     provenance: Provenance = field(default_factory=Provenance)
+    contract_mode: ContractMode | None = None  # frontmatter 'contract:', over --api-contract
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
-from pytest_apispec.docformat import markdown, templates, yamlsafe
+from pytest_apispec.docformat import contractkeys, markdown, templates, yamlsafe
 from pytest_apispec.docformat.model import (
     EMPTY,
     Expectation,
@@ -272,8 +272,9 @@ def _build_spec(path: Path, meta: Mapping[str, Any], doc: markdown.MarkdownDoc) 
             saved_at=fields.text("savedAt"),
             verified_at=fields.text("verifiedAt"),
             times_reused=_as_int(meta.get("timesReused")),
-            swagger=fields.text("swagger"),
+            swagger=fields.text("swagger") or fields.text("openapi"),
         ),
+        contract_mode=contractkeys.frontmatter_mode(fields.error, meta),
     )
     return spec
 
@@ -479,6 +480,8 @@ def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
         status=_statuses(fields, raw.get("status")),
         json=fields.mapping("json"),
         headers=fields.mapping("headers"),
+        schema=contractkeys.expect_schema(fields.error, raw),
+        match=contractkeys.expect_match(fields.error, raw),
     )
 
 

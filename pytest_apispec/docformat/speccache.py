@@ -46,7 +46,14 @@ MISSING = Missing.MISSING
 def _source_stamp() -> tuple[Any, ...]:
     """Changes when the plugin's parsing code changes, even without a new version number."""
     folder = Path(__file__).parent
-    names = ("parser.py", "model.py", "markdown.py", "yamlsafe.py", "speccache.py")
+    names = (
+        "parser.py",
+        "model.py",
+        "markdown.py",
+        "yamlsafe.py",
+        "speccache.py",
+        "contractkeys.py",
+    )
     return (_FORMAT, __version__, *((folder / name).stat().st_mtime_ns for name in names))
 
 

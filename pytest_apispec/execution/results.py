@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_apispec.docformat.model import Step
+
+if TYPE_CHECKING:
+    from pytest_apispec.execution.contractcheck import ContractFindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class StepResult:
     mismatches: tuple[str, ...] = ()
     extracted: Mapping[str, Any] = field(default_factory=dict)
     reached_expected_outcome: bool = False
+    contract: ContractFindings | None = None  # what the doc's OpenAPI contract found
 
     @property
     def ok(self) -> bool:

@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import requests
 
 from pytest_apispec.docformat import templates
-from pytest_apispec.docformat.model import Spec, Step
-from pytest_apispec.execution import checks
+from pytest_apispec.docformat.model import ContractMode, Spec, Step
+from pytest_apispec.execution import checks, schemachecks
+from pytest_apispec.execution.contractcheck import ContractChecks, ContractFindings
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
 from pytest_apispec.execution.settings import ApiSettings, token_env_var
 from pytest_apispec.execution.transport import (
@@ -41,6 +42,7 @@ class StepRunner:
         self.tokens = tokens
         self.hosts = TokenHosts(settings)
         self.transport = Transport(session, settings, self.hosts)
+        self.contracts = ContractChecks(settings)
 
     def may_receive_token(self, url: str) -> bool:
         """Whether a token may be sent to ``url`` (see :class:`TokenHosts`)."""
@@ -145,11 +147,34 @@ class StepRunner:
         record = checks.response_record(response, body)
         status = response.status_code
         # only steps that extract or compare JSON pay for parsing the body
-        needs_json = bool(step.extract or step.expect.json)
+        needs_json = bool(
+            step.extract
+            or step.expect.json
+            or step.expect.schema is not None
+            or step.expect.match
+            or self.contracts.mode_of(spec) is not ContractMode.OFF
+        )
         document = checks.parse_json(body) if needs_json else checks.NO_JSON
+        contract = self.contracts.check(
+            spec,
+            step,
+            request,
+            response,
+            body,
+            document,
+            document is not checks.NO_JSON,
+            self.base_url(spec, step),
+        )
+        failing = contract.failing if contract is not None else ()
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
-            return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
+            if failing:  # a known answer is still held to its status's schema
+                return StepResult(
+                    spec.path, step, request, record, mismatches=failing, contract=contract
+                )
+            return StepResult(
+                spec.path, step, request, record, reached_expected_outcome=True, contract=contract
+            )
         mismatches: list[str] = []
         accepted = step.expect.accepts_status(status) or status == step.success_status
         if not accepted:
@@ -160,11 +185,21 @@ class StepRunner:
         not_json = checks.not_json_reason(body)
         mismatches += checks.json_mismatches(step, variables, document, not_json)
         mismatches += checks.header_mismatches(step, variables, response)
+        if step.expect.schema is not None or step.expect.match:
+            own = self.contracts.contract_of(spec)
+            mismatches += schemachecks.schema_mismatches(step, document, own, not_json)
+        mismatches += failing
         extracted: dict[str, Any] = {}
         if accepted:
             mismatches += checks.extract(step, document, extracted, not_json)
         return StepResult(
-            spec.path, step, request, record, mismatches=tuple(mismatches), extracted=extracted
+            spec.path,
+            step,
+            request,
+            record,
+            mismatches=tuple(mismatches),
+            extracted=extracted,
+            contract=contract,
         )
 
 
@@ -196,8 +231,11 @@ class DocRun:
         self.spec = spec
         self.runner = runner
         self.variables: dict[str, Any] = dict(variables)
+        self.contract_findings: list[ContractFindings] = []  # of every step, for the report
 
     def run_step(self, step: Step) -> StepResult:
         result = self.runner.run(self.spec, step, self.variables)
         self.variables.update(result.extracted)
+        if result.contract is not None:
+            self.contract_findings.append(result.contract)
         return result

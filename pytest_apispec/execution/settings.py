@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from pytest_apispec.docformat.model import ContractMode
+
 
 class ExpectedOutcomeMode(enum.Enum):
     """How a doc's ``expectedOutcome`` is reported."""
@@ -32,6 +34,9 @@ class ApiSettings:
     max_retry_wait: float = 10.0
     swagger_root: str | None = None
     xdist_group: str | None = None
+    contract_mode: ContractMode = ContractMode.STRICT
+    contract_root: str | None = None  # the folder docs' swagger paths are relative to, resolved
+    contract_root_configured: bool = False  # set by option, environment or ini (not the default)
 
 
 def token_env_var(token_type: str) -> str:

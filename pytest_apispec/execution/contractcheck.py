@@ -1,0 +1,199 @@
+"""Holding each step's exchange against the OpenAPI contract its doc names.
+
+The contract is loaded on the first step that needs it (once per process, by
+``contracts.loader``); a doc whose contract cannot be loaded, or whose ``endpoint`` the contract
+lacks, gets one line saying so on the test step its ``endpoint`` describes. Every line starts
+with ``contract``; the mode (strict, warn, off) decides what they do, the pytest layer reports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_apispec.contracts.document import Contract
+from pytest_apispec.docformat.model import ContractMode, Spec, Step
+from pytest_apispec.execution.results import RequestRecord
+from pytest_apispec.execution.settings import ApiSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFindings:
+    """What a step's exchange did against the doc's contract."""
+
+    contract: str  # the file as the doc names it
+    mode: ContractMode
+    violations: tuple[str, ...] = ()  # the response's, and the doc's own (no such operation)
+    warnings: tuple[str, ...] = ()  # the request body's: drift, never a failure
+    not_found: bool = False  # no root configured and no such file: not checked
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        return self.violations if self.mode is ContractMode.STRICT else ()
+
+
+class ContractChecks:
+    """The contract checks of one run: finds each doc's contract and operation."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self._exists: dict[Path, bool] = {}
+
+    def mode_of(self, spec: Spec) -> ContractMode:
+        if not spec.provenance.swagger:
+            return ContractMode.OFF
+        return spec.contract_mode or self.settings.contract_mode
+
+    def path_of(self, spec: Spec) -> Path:
+        root = Path(self.settings.contract_root or os.getcwd())
+        return root / (spec.provenance.swagger or "")
+
+    def contract_of(self, spec: Spec) -> Contract | None:
+        """The doc's contract when it loads; ``None`` when it names none, or a broken one."""
+        if not spec.provenance.swagger or self._missing(spec):
+            return None
+        from pytest_apispec.contracts import loader
+
+        try:
+            return loader.load(self.path_of(spec))
+        except loader.ContractError:
+            return None
+
+    def _missing(self, spec: Spec) -> bool:
+        """No root was configured and the file is not there: the doc runs unchecked."""
+        if self.settings.contract_root_configured:
+            return False
+        path = self.path_of(spec)
+        exists = self._exists.get(path)
+        if exists is None:
+            exists = self._exists[path] = path.is_file()
+        return not exists
+
+    def check(
+        self,
+        spec: Spec,
+        step: Step,
+        request: RequestRecord,
+        response: Any,
+        body: bytes,
+        document: Any,
+        is_json: bool,
+        base_url: str | None,
+    ) -> ContractFindings | None:
+        mode = self.mode_of(spec)
+        if mode is ContractMode.OFF:
+            return None
+        name = spec.provenance.swagger or ""
+        if self._missing(spec):
+            return ContractFindings(name, mode, not_found=True)
+        from pytest_apispec.contracts import loader
+
+        describes = step is endpoint_step(spec)
+        try:
+            contract = loader.load(self.path_of(spec))
+        except loader.ContractError as error:
+            lines = (f"contract {error}",) if describes else ()
+            return ContractFindings(name, mode, violations=lines)
+        try:
+            return self._check(
+                spec,
+                step,
+                contract,
+                name,
+                mode,
+                describes,
+                request,
+                response,
+                body,
+                document,
+                is_json,
+                base_url,
+            )
+        except Exception as exc:  # a validator's surprise is this check's failure, not a crash
+            line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
+            return ContractFindings(name, mode, violations=(line[:500],))
+
+    def _check(
+        self,
+        spec: Spec,
+        step: Step,
+        contract: Contract,
+        name: str,
+        mode: ContractMode,
+        describes: bool,
+        request: RequestRecord,
+        response: Any,
+        body: bytes,
+        document: Any,
+        is_json: bool,
+        base_url: str | None,
+    ) -> ContractFindings:
+        from pytest_apispec.contracts import messages, paths
+
+        index = paths.index_of(contract)
+        endpoint = _endpoint(spec) if describes else None
+        if endpoint is not None:
+            operation = index.find(*endpoint)
+            if operation is None:
+                nearest = ", ".join(index.nearest(*endpoint)) or "none"
+                line = (
+                    f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "
+                    f"(nearest: {nearest}); fix the doc's endpoint or its swagger: file"
+                )
+                return ContractFindings(name, mode, violations=(line,))
+        else:
+            operation = None
+            for path in _request_paths(request.url, base_url):
+                operation = index.match(step.method, path)
+                if operation is not None:
+                    break
+        if operation is None:
+            return ContractFindings(name, mode)
+        exchange = messages.Exchange(
+            method=step.method,
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+            body_size=len(body),
+            is_json=is_json,
+            document=document,
+            request_body=request.body,
+        )
+        found = messages.check_response(contract, operation, exchange)
+        drift = messages.check_request(contract, operation, exchange)
+        return ContractFindings(
+            name,
+            mode,
+            violations=tuple(v.line() for v in found),
+            warnings=tuple(v.line() for v in drift),
+        )
+
+
+def endpoint_step(spec: Spec) -> Step | None:
+    """The test step the doc's ``endpoint`` describes: the first with its method."""
+    method = spec.method
+    for step in spec.test_request:
+        if step.method == method:
+            return step
+    return spec.test_request[0] if spec.test_request else None
+
+
+def _endpoint(spec: Spec) -> tuple[str, str] | None:
+    parts = (spec.endpoint or "").split()
+    if len(parts) != 2 or not parts[1].startswith("/"):
+        return None
+    return parts[0].upper(), parts[1]
+
+
+def _request_paths(url: str, base_url: str | None) -> list[str]:
+    """The step's path without the base URL, then the URL's whole path."""
+    full = urlsplit(url).path
+    candidates = []
+    if base_url:
+        base_path = urlsplit(base_url).path.rstrip("/")
+        if base_path and full.startswith(base_path + "/"):
+            candidates.append(full[len(base_path) :])
+    candidates.append(full)
+    return candidates
