@@ -177,7 +177,8 @@ class SchemaCheck:
                     required_seen.add(key)
                     found += self._missing(error, violation.where, violation.location)
                     continue
-                found.append(violation)
+                if violation not in found:  # 3.0's type check can say one thing twice
+                    found.append(violation)
         if len(found) > MAX_VIOLATIONS:
             found = [
                 *found[:MAX_VIOLATIONS],
