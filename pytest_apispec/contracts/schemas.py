@@ -222,7 +222,7 @@ class SchemaCheck:
             if own is None and self._own_places is None:
                 self._own_places = _walk_places({"": self.validator.schema})
                 own = self._own_places.get(id(schema))
-            if own is not None:
+            if own is not None and own[1]:  # the whole schema is where the line says already
                 return f"{self.label}#{own[1]}"
         return ""
 
