@@ -19,7 +19,7 @@ from pytest_apispec.demo import DemoApi
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SEEDS = ("sales/000_2b83c488c88b2697.txt", "clients/002_0e345b8b3eb5dc79.txt")
-MIX = {"passed": 6, "skipped": 2, "xfailed": 2}
+MIX = {"passed": 7, "skipped": 2, "xfailed": 2}
 REASONS = [
     "SKIPPED * examples/bookings/book_from_waitlist.md:*: Nobody is on the waitlist*",
     "SKIPPED * examples/directory/list_businesses.md:*: needs a 'directory' token, which is not"
@@ -66,7 +66,7 @@ def test_pytest_examples_from_the_repository_root_ends_green_and_says_why(
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"\b6 passed, 2 skipped, 2 xfailed\b", result.stdout), result.stdout
+    assert re.search(r"\b7 passed, 2 skipped, 2 xfailed, 1 warning\b", result.stdout), result.stdout
     lines = result.stdout.splitlines()
     for pattern in REASONS:
         regex = re.escape(pattern).replace(r"\*", ".*")
@@ -89,7 +89,7 @@ class DemoSpy:
 def test_the_examples_do_what_their_docs_say(examples: pytest.Pytester) -> None:
     spy = DemoSpy()
     reprec = examples.inline_run("examples", "-p", "no:cacheprovider", plugins=[spy])
-    reprec.assertoutcome(passed=6, skipped=4, failed=0)  # xfailed count as skipped here
+    reprec.assertoutcome(passed=7, skipped=4, failed=0)  # xfailed count as skipped here
     log = [(server, method, target.split("?")[0]) for server, method, target in spy.requests_log]
     # the shared scope: session lookup ran once for four docs; the seed (on the fallback API,
     # like all its steps) has its own
@@ -121,7 +121,7 @@ def test_the_examples_run_under_xdist_into_junit_xml(examples: pytest.Pytester) 
     result.assert_outcomes(**MIX)
     suite = ET.parse(report).getroot().find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("10", "4", "0")
+    assert (suite.get("tests"), suite.get("skipped"), suite.get("failures")) == ("11", "4", "0")
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert "GET /platform/v1/flaky" in cases
     seed = next(
@@ -132,19 +132,21 @@ def test_the_examples_run_under_xdist_into_junit_xml(examples: pytest.Pytester) 
     properties = {p.get("name"): p.get("value") for p in seed.iter("property")}
     assert properties["endpoint"] == "PUT /business/payments/v1/client_packages/{uid}"
     assert properties["domain"] == "sales"
-    assert properties["swagger"] == "swagger/sales/legacy/payments.json"
+    # joined with the contract root, which the examples' conftest sets (API_SWAGGER_ROOT)
+    assert properties["swagger"].endswith("examples/swagger/sales/legacy/payments.json")
+    assert properties["contract_violations"] == "0"
 
 
 def test_known_answers_pass_with_api_expected_outcome_pass(examples: pytest.Pytester) -> None:
     result = examples.runpytest(
         "examples", "-p", "no:cacheprovider", "--api-expected-outcome", "pass"
     )
-    result.assert_outcomes(passed=8, skipped=2)
+    result.assert_outcomes(passed=9, skipped=2, warnings=1)
 
 
 def test_selecting_examples_by_marker(examples: pytest.Pytester) -> None:
     result = examples.runpytest("examples", "-p", "no:cacheprovider", "-m", "domain_bookings")
-    result.assert_outcomes(passed=2, skipped=1, deselected=7)
+    result.assert_outcomes(passed=2, skipped=1, deselected=8)
 
 
 def test_the_examples_readme_describes_every_example_doc() -> None:

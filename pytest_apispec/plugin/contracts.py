@@ -22,9 +22,8 @@ NOT_FOUND_PROPERTY = "contract_not_found"
 
 class ContractWarning(pytest.PytestWarning):
     """A doc's exchange breaks its OpenAPI contract, in ``contract: warn`` mode (or its
-    request body drifts from the contract, in any mode)."""
-
-    __module__ = "pytest_apispec"
+    request body drifts from the contract, in any mode). Importable by its module's name,
+    as pytest-xdist needs to carry it from a worker."""
 
 
 def finish_doc(item: pytest.Item, spec: Spec, run: DocRun) -> None:
@@ -41,15 +40,16 @@ def finish_doc(item: pytest.Item, spec: Spec, run: DocRun) -> None:
     item.user_properties += [("contract", name), ("contract_violations", len(violations))]
     if violations and findings[0].mode is ContractMode.WARN:
         count = f"{len(violations)} contract violation{'s' if len(violations) > 1 else ''}"
-        warnings.warn(
-            ContractWarning(f"{spec.path}: {count} (contract: warn); the first: {violations[0]}"),
-            stacklevel=1,
-        )
+        _warn(spec, f"{spec.path}: {count} (contract: warn); the first: {violations[0]}")
     if drift:
-        warnings.warn(
-            ContractWarning(f"{spec.path}: the request body drifts from {name}: {drift[0]}"),
-            stacklevel=1,
-        )
+        _warn(spec, f"{spec.path}: the request body drifts from {name}: {drift[0]}")
+
+
+def _warn(spec: Spec, message: str) -> None:
+    """A warning located at the doc's test request, not at this module."""
+    warnings.warn_explicit(
+        ContractWarning(message), ContractWarning, str(spec.path), spec.test_request_line
+    )
 
 
 class NotFoundSummary:

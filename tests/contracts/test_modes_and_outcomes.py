@@ -153,5 +153,8 @@ def test_under_xdist_each_worker_checks_its_docs(
     for number in range(4):
         write_doc(f"good{number}.md", FRONT, GOOD)
         write_doc(f"bad{number}.md", FRONT, BAD)
+    write_doc("warn.md", FRONT + "\ncontract: warn", BAD)
     result = pytester.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4, failed=4)
+    result.assert_outcomes(passed=5, failed=4, warnings=1)
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*ContractWarning: warn.md: 1 contract violation*"])
