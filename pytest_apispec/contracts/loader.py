@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from pytest_apispec.contracts import refs
 from pytest_apispec.contracts.document import HTTP_METHODS, Contract, Operation, Version
@@ -155,17 +156,17 @@ def _base_path(document: Mapping[str, Any], version: Version) -> str:
 
 
 def _url_path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).path if "://" in url else url.split("?", 1)[0]
 
 
 def _check_refs(path: Path, uri: str, files: dict[str, Any]) -> None:
     """Follow every ``$ref`` of the contract and of the files it reaches."""
+    found: dict[str, set[str]] = {}  # file -> the distinct $refs written in it
     pending = [uri]
     while pending:
         current = pending.pop()
-        for ref in _refs_in(files[current]):
+        found[current] = _refs_in(files[current])
+        for ref in sorted(found[current]):
             try:
                 target, pointer = refs.split(current, ref)
             except refs.RefError as exc:
@@ -179,7 +180,7 @@ def _check_refs(path: Path, uri: str, files: dict[str, Any]) -> None:
                 raise ContractError(
                     _path_of(current), None, f"$ref {ref!r} cannot be resolved: {exc}"
                 ) from None
-    _check_cycles(files)
+    _check_cycles(files, found)
 
 
 def _read_referenced(current: str, target: str, ref: str) -> Any:
@@ -190,35 +191,37 @@ def _read_referenced(current: str, target: str, ref: str) -> Any:
 
 
 def _path_of(uri: str) -> Path:
-    from urllib.parse import unquote, urlsplit
-
     return Path(unquote(urlsplit(uri).path))
 
 
-def _refs_in(document: Any) -> list[str]:
-    found = []
+def _refs_in(document: Any) -> set[str]:
+    """The distinct ``$ref`` strings of a parsed document (JSON and YAML give dicts and lists)."""
+    found: set[str] = set()
     stack = [document]
     seen: set[int] = set()  # a recursive YAML alias makes a value that contains itself
     while stack:
         node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, Mapping):
+        if isinstance(node, dict):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
             ref = node.get("$ref")
             if isinstance(ref, str):
-                found.append(ref)
-            stack.extend(v for v in node.values() if isinstance(v, Mapping | list))
+                found.add(ref)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
         elif isinstance(node, list):
-            stack.extend(v for v in node if isinstance(v, Mapping | list))
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.extend(v for v in node if isinstance(v, dict | list))
     return found
 
 
-def _check_cycles(files: Mapping[str, Any]) -> None:
+def _check_cycles(files: Mapping[str, Any], found: Mapping[str, set[str]]) -> None:
     """A ``$ref`` whose target is a ``$ref``... that comes back to itself has no meaning."""
     done: set[tuple[str, str]] = set()
-    for uri, document in files.items():
-        for ref in _refs_in(document):
+    for uri in files:
+        for ref in sorted(found.get(uri, ())):
             chain: list[tuple[str, str]] = []
             current, node = uri, {"$ref": ref}
             while (next_ref := refs.ref_of(node)) is not None:

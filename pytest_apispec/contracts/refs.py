@@ -6,6 +6,7 @@ Files are named by ``file://`` URIs, the form ``referencing`` and jsonschema use
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -25,6 +26,7 @@ def pointer_of(tokens: Any) -> str:
     return "".join("/" + escape(str(token)) for token in tokens)
 
 
+@functools.lru_cache(maxsize=8192)
 def split(uri: str, ref: str) -> tuple[str, str]:
     """The file URI and the JSON pointer that ``ref``, written in ``uri``, refers to."""
     if urlsplit(ref).scheme in REMOTE_SCHEMES:

@@ -47,6 +47,10 @@ class ContractChecks:
             return ContractMode.OFF
         return spec.contract_mode or self.settings.contract_mode
 
+    def wants_json(self, spec: Spec) -> bool:
+        """Whether the doc's responses are checked at all (so their bodies are parsed)."""
+        return self.mode_of(spec) is not ContractMode.OFF and not self._missing(spec)
+
     def path_of(self, spec: Spec) -> Path:
         root = Path(self.settings.contract_root or os.getcwd())
         return root / (spec.provenance.swagger or "")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import requests
 
 from pytest_apispec.docformat import templates
-from pytest_apispec.docformat.model import ContractMode, Spec, Step
+from pytest_apispec.docformat.model import Spec, Step
 from pytest_apispec.execution import checks, schemachecks
 from pytest_apispec.execution.contractcheck import ContractChecks, ContractFindings
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
@@ -152,7 +152,7 @@ class StepRunner:
             or step.expect.json
             or step.expect.schema is not None
             or step.expect.match
-            or self.contracts.mode_of(spec) is not ContractMode.OFF
+            or self.contracts.wants_json(spec)
         )
         document = checks.parse_json(body) if needs_json else checks.NO_JSON
         contract = self.contracts.check(
