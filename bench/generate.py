@@ -353,7 +353,19 @@ def tavern_global_config(path: Path, base_url: str) -> Path:
 # ---------------------------------------------------------------- an OpenAPI contract
 
 CONTRACT_FILE = "bench-contract.json"
-_WORDS = "the business staff client package booking credit invoice voucher payout note".split()
+_WORDS = [
+    "the",
+    "business",
+    "staff",
+    "client",
+    "package",
+    "booking",
+    "credit",
+    "invoice",
+    "voucher",
+    "payout",
+    "note",
+]
 
 
 def _description(i: int, words: int) -> str:
