@@ -26,6 +26,26 @@ def _check_of(schema: Any, contract: Contract | None, label: str) -> Any:
     return known[1]
 
 
+def _violations(check: Any, value: Any, label: str) -> list[str]:
+    """The check's lines; a schema that cannot be applied is one line saying why."""
+    try:
+        return [v.line(label + ":") for v in check.violations(value)]
+    except Exception as exc:  # an unresolvable $ref, or whatever else the validator meets
+        if _is_unresolvable(exc):
+            return [
+                f"{label}: a $ref of the schema cannot be resolved; a '#/...' reference "
+                "needs the doc's contract (swagger:), loaded without errors"
+            ]
+        return [f"{label}: could not be checked ({type(exc).__name__}: {exc})"[:500]]
+
+
+def _is_unresolvable(exc: BaseException) -> bool:
+    from referencing.exceptions import Unresolvable
+
+    wrapped = getattr(exc, "_wrapped", None)  # jsonschema wraps referencing's errors
+    return isinstance(exc, Unresolvable) or isinstance(wrapped, Unresolvable)
+
+
 def schema_mismatches(
     step: Step, document: Any, contract: Contract | None, not_json: str = "not JSON"
 ) -> list[str]:
@@ -37,7 +57,7 @@ def schema_mismatches(
     mismatches = []
     if expect.schema is not None:
         check = _check_of(expect.schema, contract, "expect.schema")
-        mismatches += [v.line("expect.schema:") for v in check.violations(document)]
+        mismatches += _violations(check, document, "expect.schema")
     for expression, schema in expect.match.items():
         try:
             values = checks.jsonpath_values(expression, document)
@@ -52,5 +72,5 @@ def schema_mismatches(
             label = f"expect.match {expression}" + (
                 f" (match {index + 1})" if len(values) > 1 else ""
             )
-            mismatches += [v.line(label + ":") for v in check.violations(value)]
+            mismatches += _violations(check, value, label)
     return mismatches

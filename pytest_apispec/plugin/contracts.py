@@ -87,7 +87,10 @@ def schema_error(spec: Spec) -> SpecError | None:
         labelled = [("expect.schema", expect.schema)] if expect.schema is not None else []
         labelled += [(f"expect.match {path}", schema) for path, schema in expect.match.items()]
         for label, schema in labelled:
-            problem = schema_problem(schema)
+            try:
+                problem = schema_problem(schema)
+            except Exception as exc:  # whatever the metaschema check meets
+                problem = f"cannot be checked ({type(exc).__name__})"
             if problem:
                 return SpecError(
                     spec.path,

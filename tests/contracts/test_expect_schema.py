@@ -104,3 +104,16 @@ def test_a_malformed_schema_is_a_collection_error_with_the_steps_line(
             "shape.md:*: step 'list': expect.match $.data: the schema must be a mapping, such as {minimum: 1}",
         ]
     )
+
+
+def test_a_ref_without_a_contract_is_one_clear_line(
+    pytester: pytest.Pytester, write_doc: DocWriter, served: RouteServer
+) -> None:
+    ref = "    schema: {$ref: '#/components/schemas/Client'}\n"
+    write_doc("noref.md", 'endpoint: "GET /clients/{id}"', step(ref, "/clients/5"))
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*- expect.schema: a $ref of the schema cannot be resolved; a '#/...' reference needs the doc's contract (swagger:), loaded without errors"]
+    )
+    assert "Traceback" not in result.stdout.str()
