@@ -18,7 +18,6 @@ from urllib.parse import unquote, urlsplit
 
 from pytest_apispec.contracts import refs
 from pytest_apispec.contracts.document import HTTP_METHODS, Contract, Operation, Version
-from pytest_apispec.docformat import yamlsafe
 
 MIB = 1024 * 1024
 MAX_CONTRACT_BYTES = 20 * MIB
@@ -96,6 +95,8 @@ def _json(path: Path, text: str) -> Any:
 
 
 def _yaml(path: Path, text: str) -> Any:
+    from pytest_apispec.docformat import yamlsafe  # PyYAML only for YAML contracts
+
     try:
         return yamlsafe.load(text)
     except yamlsafe.YamlError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pytest_apispec.contracts.document import Contract, Operation
 
@@ -22,8 +22,16 @@ _PARAMETER = re.compile(r"\{[^}/]*\}")
 class _Template:
     operation: Operation
     literal: tuple[bool, ...]  # per segment: literal text (True) or with a parameter
-    patterns: tuple[re.Pattern[str] | str, ...]
     shape: tuple[str, ...]  # segments with parameters written as {}
+
+
+@dataclass(slots=True)
+class _Node:
+    """One segment level of the templates: literal segments by text, the others by pattern."""
+
+    literal: dict[str, _Node] = field(default_factory=dict)
+    patterned: dict[str, tuple[re.Pattern[str], _Node]] = field(default_factory=dict)
+    templates: list[_Template] = field(default_factory=list)
 
 
 def segments(path: str) -> list[str]:
@@ -31,39 +39,54 @@ def segments(path: str) -> list[str]:
 
 
 class OperationIndex:
-    """The operations of a contract, bucketed by method and number of segments."""
+    """The operations of a contract as a tree of segments per method: a request's path is
+    found in as many steps as it has segments, however many operations the contract has."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.base = segments(contract.base_path)
-        self._buckets: dict[tuple[str, int], list[_Template]] = {}
+        self._roots: dict[str, _Node] = {}
+        self._found: dict[tuple[str, str], Operation | None] = {}
         for operation in contract.operations:
             parts = segments(operation.template)
-            template = _Template(
-                operation=operation,
-                literal=tuple(not _PARAMETER.search(p) for p in parts),
-                patterns=tuple(_segment_pattern(p) for p in parts),
-                shape=tuple(_PARAMETER.sub("{}", p) for p in parts),
+            node = self._roots.setdefault(operation.method, _Node())
+            for part in parts:
+                if _PARAMETER.search(part):
+                    shape = _PARAMETER.sub("{}", part)
+                    if shape not in node.patterned:
+                        node.patterned[shape] = (_segment_pattern(part), _Node())
+                    node = node.patterned[shape][1]
+                else:
+                    node = node.literal.setdefault(part, _Node())
+            node.templates.append(
+                _Template(
+                    operation=operation,
+                    literal=tuple(not _PARAMETER.search(p) for p in parts),
+                    shape=tuple(_PARAMETER.sub("{}", p) for p in parts),
+                )
             )
-            self._buckets.setdefault((operation.method, len(parts)), []).append(template)
 
     def match(self, method: str, path: str) -> Operation | None:
         """The operation a request goes to; ``path`` without query string or base URL."""
         parts = [_decode(p) for p in segments(path)]
         for candidate in self._with_and_without_base(parts):
-            found = self._best(method, candidate, lambda t, c=candidate: _matches(t, c))
+            found = self._best(method, candidate, as_template=False)
             if found is not None:
                 return found
         return None
 
     def find(self, method: str, template: str) -> Operation | None:
         """The operation a doc's ``endpoint`` names (``PUT /a/{uid}``), as a template."""
-        parts = segments(template)
-        for candidate in self._with_and_without_base(parts):
-            found = self._best(method, candidate, lambda t, c=candidate: _same_template(t, c))
-            if found is not None:
-                return found
-        return None
+        key = (method.upper(), template)
+        if key not in self._found:
+            parts = segments(template)
+            found = None
+            for candidate in self._with_and_without_base(parts):
+                found = self._best(method, candidate, as_template=True)
+                if found is not None:
+                    break
+            self._found[key] = found
+        return self._found[key]
 
     def nearest(self, method: str, template: str, count: int = 3) -> list[str]:
         labels = [op.label for op in self.contract.operations]
@@ -76,46 +99,37 @@ class OperationIndex:
         if base and parts[: len(base)] == base:
             yield parts[len(base) :]
 
-    def _best(self, method: str, parts: Sequence[str], accept: object) -> Operation | None:
-        matching = [
-            t
-            for t in self._buckets.get((method.upper(), len(parts)), ())
-            if accept(t)  # type: ignore[operator]
-        ]
+    def _best(self, method: str, parts: Sequence[str], as_template: bool) -> Operation | None:
+        root = self._roots.get(method.upper())
+        if root is None:
+            return None
+        level = [root]
+        for part in parts:
+            following: list[_Node] = []
+            parameter = as_template and _PARAMETER.search(part)
+            for node in level:
+                if parameter:  # a template's parameter only matches a parameter
+                    entry = node.patterned.get(_PARAMETER.sub("{}", part))
+                    if entry is not None:
+                        following.append(entry[1])
+                    continue
+                if part in node.literal:
+                    following.append(node.literal[part])
+                following += [
+                    child for pattern, child in node.patterned.values() if pattern.match(part)
+                ]
+            level = following
+            if not level:
+                return None
+        matching = [t for node in level for t in node.templates]
         if not matching:
             return None
         return max(matching, key=lambda t: t.literal).operation
 
 
-def _segment_pattern(part: str) -> re.Pattern[str] | str:
-    if not _PARAMETER.search(part):
-        return part
+def _segment_pattern(part: str) -> re.Pattern[str]:
     pieces = _PARAMETER.split(part)
     return re.compile("[^/]+".join(re.escape(p) for p in pieces) + r"\Z")
-
-
-def _matches(template: _Template, parts: Sequence[str]) -> bool:
-    for pattern, part in zip(template.patterns, parts, strict=True):
-        if isinstance(pattern, str):
-            if pattern != part:
-                return False
-        elif not pattern.match(part):
-            return False
-    return True
-
-
-def _same_template(template: _Template, parts: Sequence[str]) -> bool:
-    """A parameter only matches a parameter; literal text matches as in a request."""
-    for pattern, shape, part in zip(template.patterns, template.shape, parts, strict=True):
-        if _PARAMETER.search(part):
-            if _PARAMETER.sub("{}", part) != shape:
-                return False
-        elif isinstance(pattern, str):
-            if pattern != part:
-                return False
-        elif not pattern.match(part):
-            return False
-    return True
 
 
 def index_of(contract: Contract) -> OperationIndex:

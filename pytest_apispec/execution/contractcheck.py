@@ -41,6 +41,7 @@ class ContractChecks:
     def __init__(self, settings: ApiSettings) -> None:
         self.settings = settings
         self._exists: dict[Path, bool] = {}
+        self._loaded: dict[Path, Any] = {}  # a Contract or the ContractError of a broken one
 
     def mode_of(self, spec: Spec) -> ContractMode:
         if not spec.provenance.swagger:
@@ -59,12 +60,22 @@ class ContractChecks:
         """The doc's contract when it loads; ``None`` when it names none, or a broken one."""
         if not spec.provenance.swagger or self._missing(spec):
             return None
-        from pytest_apispec.contracts import loader
+        loaded = self._load(spec)
+        return loaded if isinstance(loaded, Contract) else None
 
-        try:
-            return loader.load(self.path_of(spec))
-        except loader.ContractError:
-            return None
+    def _load(self, spec: Spec) -> Any:
+        """The doc's contract or its error, without resolving its path again for every step."""
+        path = self.path_of(spec)
+        loaded = self._loaded.get(path)
+        if loaded is None:
+            from pytest_apispec.contracts import loader
+
+            try:
+                loaded = loader.load(path)
+            except loader.ContractError as error:
+                loaded = error
+            self._loaded[path] = loaded
+        return loaded
 
     def _missing(self, spec: Spec) -> bool:
         """No root was configured and the file is not there: the doc runs unchecked."""
@@ -93,13 +104,10 @@ class ContractChecks:
         name = spec.provenance.swagger or ""
         if self._missing(spec):
             return ContractFindings(name, mode, not_found=True)
-        from pytest_apispec.contracts import loader
-
         describes = bool(spec.test_request) and step is spec.test_request[0]
-        try:
-            contract = loader.load(self.path_of(spec))
-        except loader.ContractError as error:
-            lines = (f"contract {error}",) if describes else ()
+        contract = self._load(spec)
+        if not isinstance(contract, Contract):
+            lines = (f"contract {contract}",) if describes else ()
             return ContractFindings(name, mode, violations=lines)
         try:
             return self._check(
