@@ -101,16 +101,17 @@ def check_response(contract: Contract, operation: Operation, exchange: Exchange)
     if not isinstance(response, Mapping):
         return []
     location = contract.location(r_uri, r_pointer)
+    schemas: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
     if contract.version is Version.SWAGGER2:
         media_types = _produces(contract, operation) if "schema" in response else []
-        schemas = {m: (r_uri, r_pointer + "/schema") for m in media_types}
+        schemas = {m: (r_uri, r_pointer, "schema") for m in media_types}
         declared = "schema" in response
     else:
-        content = response.get("content")
+        _, _, content = contract.child(r_uri, r_pointer, response, "content")
         content = content if isinstance(content, Mapping) else {}
         media_types = [str(m) for m in content]
         schemas = {
-            str(m): (r_uri, f"{r_pointer}/content/{refs.escape(str(m))}/schema")
+            str(m): (r_uri, r_pointer, "content", m, "schema")
             for m, item in content.items()
             if isinstance(item, Mapping) and "schema" in item
         }
@@ -132,7 +133,9 @@ def check_response(contract: Contract, operation: Operation, exchange: Exchange)
         return []
     if not exchange.is_json:
         return [Violation("", f"a JSON body ({media})", "a body that is not JSON", location)]
-    check = contract_check(contract, schema[0], schema[1], Direction.RESPONSE)
+    # the schema a $ref chain ends at: operations that share a schema share its validator
+    s_uri, s_pointer, _ = contract.child(r_uri, r_pointer, response, *schema[2:])
+    check = contract_check(contract, s_uri, s_pointer, Direction.RESPONSE)
     return check.violations(exchange.document)
 
 
@@ -154,6 +157,7 @@ def check_request(contract: Contract, operation: Operation, exchange: Exchange) 
     if found is None:
         return []
     uri, pointer, required = found
+    uri, pointer, _ = contract.follow(uri, pointer, refs.lookup(contract.files[uri], pointer))
     location = contract.location(uri, pointer)
     if exchange.request_body is None:
         if required:
