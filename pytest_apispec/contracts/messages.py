@@ -80,62 +80,88 @@ def status_key(responses: Mapping[Any, Any], status: int) -> str | None:
     return None
 
 
-def check_response(contract: Contract, operation: Operation, exchange: Exchange) -> list[Violation]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Documented:
+    """What an operation documents for one status, looked up once per operation and status."""
+
+    location: str
+    media_types: tuple[str, ...]
+    declared: bool  # a body is documented
+    schemas: dict[str, tuple[str, str]]  # media type -> where its schema's $ref chain ends
+
+
+def _documented(contract: Contract, operation: Operation, status: int) -> _Documented | Violation:
+    key = ("response", operation.uri, operation.pointer, status)
+    known = contract.cache.get(key)
+    if known is None:
+        known = contract.cache[key] = _look_up(contract, operation, status)
+    return known
+
+
+def _look_up(contract: Contract, operation: Operation, status: int) -> _Documented | Violation:
     uri, pointer, responses = contract.child(
         operation.uri, operation.pointer, operation.node, "responses"
     )
     if not isinstance(responses, Mapping):
-        return []
-    key = status_key(responses, exchange.status)
+        return _Documented("", (), False, {})
+    key = status_key(responses, status)
     if key is None:
         documented = ", ".join(str(k) for k in responses) or "none"
-        return [
-            Violation(
-                "",
-                f"status {exchange.status} is not documented for {operation.label} "
-                f"(documented: {documented})",
-                location=contract.location(uri, pointer),
-            )
-        ]
+        return Violation(
+            "",
+            f"status {status} is not documented for {operation.label} (documented: {documented})",
+            location=contract.location(uri, pointer),
+        )
     r_uri, r_pointer, response = contract.child(uri, pointer, responses, key)
     if not isinstance(response, Mapping):
-        return []
+        return _Documented("", (), False, {})
     location = contract.location(r_uri, r_pointer)
-    schemas: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
+    paths: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
     if contract.version is Version.SWAGGER2:
         media_types = _produces(contract, operation) if "schema" in response else []
-        schemas = {m: (r_uri, r_pointer, "schema") for m in media_types}
+        paths = {m: ("schema",) for m in media_types}
         declared = "schema" in response
     else:
         _, _, content = contract.child(r_uri, r_pointer, response, "content")
         content = content if isinstance(content, Mapping) else {}
         media_types = [str(m) for m in content]
-        schemas = {
-            str(m): (r_uri, r_pointer, "content", m, "schema")
+        paths = {
+            str(m): ("content", m, "schema")
             for m, item in content.items()
             if isinstance(item, Mapping) and "schema" in item
         }
         declared = bool(content)
+    # the schema a $ref chain ends at: operations that share a schema share its validator
+    schemas = {
+        media: contract.child(r_uri, r_pointer, response, *keys)[:2]
+        for media, keys in paths.items()
+    }
+    return _Documented(location, tuple(media_types), declared, schemas)
+
+
+def check_response(contract: Contract, operation: Operation, exchange: Exchange) -> list[Violation]:
+    documented = _documented(contract, operation, exchange.status)
+    if isinstance(documented, Violation):
+        return [documented]
+    location, media_types = documented.location, documented.media_types
     if exchange.method == "HEAD" or exchange.status in NO_BODY_STATUSES:
         return []
     if not exchange.body_size:
-        if declared:
+        if documented.declared:
             return [Violation("", f"a body ({', '.join(media_types)})", "none", location)]
         return []
-    if not declared:
+    if not documented.declared:
         return [Violation("", "no body", f"{exchange.body_size} bytes", location)]
-    media = matching_media(media_types, exchange.content_type)
+    media = matching_media(list(media_types), exchange.content_type)
     if media is None:
         wants = "Content-Type " + " or ".join(media_types)
         return [Violation("", wants, exchange.content_type or "none", location)]
-    schema = schemas.get(media)
+    schema = documented.schemas.get(media)
     if schema is None or not is_json_media(media):
         return []
     if not exchange.is_json:
         return [Violation("", f"a JSON body ({media})", "a body that is not JSON", location)]
-    # the schema a $ref chain ends at: operations that share a schema share its validator
-    s_uri, s_pointer, _ = contract.child(r_uri, r_pointer, response, *schema[2:])
-    check = contract_check(contract, s_uri, s_pointer, Direction.RESPONSE)
+    check = contract_check(contract, schema[0], schema[1], Direction.RESPONSE)
     return check.violations(exchange.document)
 
 

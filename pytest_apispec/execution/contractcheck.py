@@ -41,7 +41,8 @@ class ContractChecks:
     def __init__(self, settings: ApiSettings) -> None:
         self.settings = settings
         self._exists: dict[Path, bool] = {}
-        self._loaded: dict[Path, Any] = {}  # a Contract or the ContractError of a broken one
+        self._loaded: dict[Path, Any] = {}
+        self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
 
     def mode_of(self, spec: Spec) -> ContractMode:
         if not spec.provenance.swagger:
@@ -53,8 +54,11 @@ class ContractChecks:
         return self.mode_of(spec) is not ContractMode.OFF and not self._missing(spec)
 
     def path_of(self, spec: Spec) -> Path:
-        root = Path(self.settings.contract_root or os.getcwd())
-        return root / (spec.provenance.swagger or "")
+        name = spec.provenance.swagger or ""
+        path = self._paths.get(name)
+        if path is None:
+            path = self._paths[name] = Path(self.settings.contract_root or os.getcwd()) / name
+        return path
 
     def contract_of(self, spec: Spec) -> Contract | None:
         """The doc's contract when it loads; ``None`` when it names none, or a broken one."""
