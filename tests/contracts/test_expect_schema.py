@@ -114,6 +114,8 @@ def test_a_ref_without_a_contract_is_one_clear_line(
     result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*- expect.schema: a $ref of the schema cannot be resolved; a '#/...' reference needs the doc's contract (swagger:), loaded without errors"]
+        [
+            "*- expect.schema: a $ref of the schema cannot be resolved; a '#/...' reference needs the doc's contract (swagger:), loaded without errors"
+        ]
     )
     assert "Traceback" not in result.stdout.str()
