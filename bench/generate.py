@@ -348,3 +348,131 @@ def tavern_global_config(path: Path, base_url: str) -> Path:
         f'  token: "{TOKEN}"\n'
     )
     return path
+
+
+# ---------------------------------------------------------------- an OpenAPI contract
+
+CONTRACT_FILE = "bench-contract.json"
+_WORDS = [
+    "the",
+    "business",
+    "staff",
+    "client",
+    "package",
+    "booking",
+    "credit",
+    "invoice",
+    "voucher",
+    "payout",
+    "note",
+]
+
+
+def _description(i: int, words: int) -> str:
+    return " ".join(_WORDS[(i + k) % len(_WORDS)] for k in range(words))
+
+
+def contract(count: int, shared_schemas: int = 420) -> dict[str, object]:
+    """An OpenAPI 3.0 document of ~2 MB for ``count`` docs: a POST and a GET for each doc's
+    collection (so hundreds of operations), the clients lookup, and ``shared_schemas`` shared
+    schemas that every response refers to."""
+    schemas: dict[str, object] = {
+        "Item": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "integer"}, "label": {"type": "string"}},
+        },
+        "ItemList": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {
+                "data": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}
+                    },
+                }
+            },
+        },
+    }
+    for s in range(shared_schemas):
+        schemas[f"Shared{s:03d}"] = {
+            "type": "object",
+            "description": _description(s, 40),
+            "properties": {
+                f"field_{k}": {
+                    "type": ["string", "integer", "number", "boolean"][k % 4],
+                    "description": _description(s + k, 12),
+                    "nullable": k % 3 == 0,
+                }
+                for k in range(12)
+            },
+        }
+    response = {
+        "description": "the items",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemList"}}},
+    }
+    problem = {
+        "description": "a problem",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Shared001"}}},
+    }
+    paths: dict[str, object] = {
+        "/bench/v1/clients": {"get": {"responses": {"200": response, "default": problem}}}
+    }
+    for i in range(count):
+        c = case(i)
+        body = {
+            "type": "object",
+            "required": ["client_id"],
+            "properties": {
+                "client_id": {"type": "integer"},
+                "label": {"type": "string"},
+                "quantity": {"type": "integer", "minimum": 0},
+                "valid_from": {"type": "string", "format": "date"},
+                "extra": {"$ref": f"#/components/schemas/Shared{i % shared_schemas:03d}"},
+            },
+        }
+        paths[c["collection"]] = {
+            "post": {
+                "summary": _description(i, 10),
+                "requestBody": {"content": {"application/json": {"schema": body}}},
+                "responses": {"200": response, "201": response, "default": problem},
+            }
+        }
+        paths[c["collection"] + "/{uid}"] = {
+            "parameters": [
+                {"name": "uid", "in": "path", "required": True, "schema": {"type": "integer"}}
+            ],
+            "get": {
+                "summary": _description(i, 10),
+                "description": _description(i, 60),
+                "responses": {"200": response, "404": problem, "default": problem},
+            },
+        }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "bench", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }
+
+
+def contract_docs(root: Path, count: int) -> Path:
+    """The endpoint docs, naming one generated contract (``bench-contract.json``) beside them."""
+    kind = "docs-contract"
+    if is_generated(root, count, kind):
+        return root
+    _fresh(root)
+    (root / "pytest.ini").write_text(f"[pytest]\napi_vars =\n    business_id={BUSINESS_ID}\n")
+    (root / CONTRACT_FILE).write_text(json.dumps(contract(count), indent=1))
+    for domain in DOMAINS:
+        (root / domain).mkdir()
+    for i in range(count):
+        c = case(i)
+        text = DOC.format(scope="", **c).replace(
+            f'swagger: "swagger/{c["domain"]}/{c["resource"]}.json"', f"swagger: {CONTRACT_FILE}"
+        )
+        (root / c["domain"] / f"{c['n']}_{c['resource']}.md").write_text(text)
+    _write_marker(root, count, kind)
+    return root

@@ -39,7 +39,7 @@ WORK = BENCH / ".work"
 TAVERN_VENV = WORK / "tavern-venv"
 TAVERN_REQUIREMENTS = ("tavern==3.7.*", "pytest==9.0.*")  # Tavern 3.7 does not load on 9.2
 PYTEST_OPTS = ["-p", "no:cacheprovider", "-q"]  # --with-cacheprovider drops the first two
-SCENARIOS = ("run", "collect", "memory", "xdist", "shared", "lint")
+SCENARIOS = ("run", "collect", "memory", "xdist", "shared", "lint", "contract")
 MIB = 2**20  # peak RSS is measured in MiB (ru_maxrss is in KiB); the memory target is in MB
 
 
@@ -559,6 +559,68 @@ def scenario_shared(args: argparse.Namespace, report: Report, tavern: Path | Non
     )
 
 
+LOAD_CONTRACT = """\
+import sys, time
+from pathlib import Path
+started = time.perf_counter()
+from pytest_apispec.contracts import loader, paths
+contract = loader.load(Path(sys.argv[1]))
+paths.index_of(contract)
+loaded = time.perf_counter()
+from pytest_apispec.contracts import schemas
+schemas.validator_class(schemas.Dialect.OAS30, schemas.Direction.RESPONSE)
+print(f"{loaded - started:.4f} {time.perf_counter() - loaded:.4f} {len(contract.operations)}")
+"""
+
+
+def scenario_contract(args: argparse.Namespace, report: Report, tavern: Path | None) -> None:
+    """The same docs with and without their contract check, side by side, and the load time."""
+    n = args.docs
+    print(
+        f"\n# contract: {n} docs naming one generated contract ({args.rounds} rounds)", flush=True
+    )
+    docs = generate.contract_docs(WORK / f"docs-contract-{n}", n)
+    contract = docs / generate.CONTRACT_FILE
+    size = contract.stat().st_size / 1e6
+    with start_server(args, "contract") as server:
+        env = child_env(args, server.url)
+        passed = rf"\b{n} passed"
+        cmd = [*pytest_cmd(), *PYTEST_OPTS]
+        tools: dict[str, Callable[[], Sample]] = {
+            "with the contract": lambda: run_process(cmd, docs, env, server, passed),
+            "without (off)": lambda: run_process(
+                [*cmd, "--api-contract=off"], docs, env, server, passed
+            ),
+        }
+        series = alternate(args.rounds, tools)
+    report.table(f"contract, {n} docs, one {size:.1f} MB contract (wall s)", series)
+    loads, imports = [], []
+    for _ in range(args.rounds):
+        out = subprocess.run(
+            [sys.executable, "-c", LOAD_CONTRACT, str(contract)],
+            env=child_env(args),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        loads.append(float(out[0]))
+        imports.append(float(out[1]))
+        operations = out[2]
+    report.notes.append(
+        f"contract: {size:.1f} MB, {operations} operations; load and index "
+        f"{statistics.median(loads):.3f} s (range {min(loads):.3f}-{max(loads):.3f}), "
+        f"validator import {statistics.median(imports):.3f} s, medians of {args.rounds}"
+    )
+    report.ratios += [
+        Ratio(
+            f"run {n} docs with / without a {size:.0f} MB contract",
+            ratio(series, "with the contract", "without (off)"),
+            1.15,
+        ),
+        Ratio("contract load and index, per process", statistics.median(loads), 0.3, unit=" s"),
+    ]
+
+
 # ---------------------------------------------------------------- profiling
 
 
@@ -757,6 +819,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "xdist": scenario_xdist,
         "shared": scenario_shared,
         "lint": scenario_lint,
+        "contract": scenario_contract,
     }
     for name in SCENARIOS:
         if name in chosen:

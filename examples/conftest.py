@@ -8,6 +8,7 @@ through the same environment variables you would set for a real API::
     API_FALLBACK_URL   the demo's fallback API (for docs with useFallbackApi: true)
     API_TOKEN_STAFF    the demo's staff token
     API_TOKEN_CLIENT   the demo's client token
+    API_SWAGGER_ROOT   this folder: the docs' ``swagger:`` contracts are in ``swagger/``
 
 There is deliberately no directory token: ``directory/list_businesses.md`` shows how a doc
 whose token is not configured is skipped. The ``business_id`` the docs use comes from the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +45,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "API_TOKEN_STAFF": DEMO_TOKENS["staff"],
         "API_TOKEN_CLIENT": DEMO_TOKENS["client"],
         "API_TOKEN_DIRECTORY": None,  # the demo has none: the directory doc is skipped
+        "API_SWAGGER_ROOT": str(Path(__file__).parent),
     }
     config.stash[SAVED_ENVIRONMENT] = {name: os.environ.get(name) for name in environment}
     _set_environment(environment)

@@ -37,6 +37,14 @@ class Scope(enum.Enum):
     SESSION = "session"
 
 
+class ContractMode(enum.Enum):
+    """What a response that breaks its doc's OpenAPI contract does to the doc."""
+
+    STRICT = "strict"
+    WARN = "warn"
+    OFF = "off"
+
+
 class Section(enum.Enum):
     """The runnable sections of a doc, in the order they run."""
 
@@ -57,6 +65,8 @@ class Expectation:
     headers: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     body: tuple[BodyCheck, ...] = ()  # expect.body: checks over the text body
     max_seconds: float | None = None  # expect.maxSeconds: from sending to the last byte
+    schema: Any = None  # a JSON Schema the whole JSON body must satisfy
+    match: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # JSONPath -> schema
 
     def accepts_status(self, status: int) -> bool:
         if self.status:
@@ -157,6 +167,8 @@ class Spec:
         for step in self.steps:
             found += step.near_misses
         return found
+
+    contract_mode: ContractMode | None = None  # frontmatter 'contract:', over --api-contract
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from frontmatter.default_handlers import YAMLHandler
 
-from pytest_apispec.docformat import keys, markdown, templates, yamlsafe
+from pytest_apispec.docformat import contractkeys, keys, markdown, templates, yamlsafe
 from pytest_apispec.docformat.bodies import read_body
 from pytest_apispec.docformat.extraction import (
     Extraction,
@@ -284,8 +284,9 @@ def _build_spec(path: Path, meta: Mapping[str, Any], doc: markdown.MarkdownDoc) 
             saved_at=fields.text("savedAt"),
             verified_at=fields.text("verifiedAt"),
             times_reused=_as_int(meta.get("timesReused")),
-            swagger=fields.text("swagger"),
+            swagger=fields.text("swagger") or fields.text("openapi"),
         ),
+        contract_mode=contractkeys.frontmatter_mode(fields.error, meta),
     )
     return spec
 
@@ -509,6 +510,8 @@ def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
         headers=fields.mapping("headers"),
         body=read_body_checks(raw.get("body"), fields.error),
         max_seconds=read_max_seconds(raw.get("maxSeconds"), fields.error),
+        schema=contractkeys.expect_schema(fields.error, raw),
+        match=contractkeys.expect_match(fields.error, raw),
     )
 
 

@@ -56,6 +56,7 @@ def _source_stamp() -> tuple[Any, ...]:
         "yamlsafe.py",
         "speccache.py",
         "keys.py",
+        "contractkeys.py",
     )
     return (_FORMAT, __version__, *((folder / name).stat().st_mtime_ns for name in names))
 

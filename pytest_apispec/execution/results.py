@@ -15,6 +15,7 @@ from pytest_apispec.docformat.model import Step
 
 if TYPE_CHECKING:
     from pytest_apispec.execution.bodies import SentBody
+    from pytest_apispec.execution.contractcheck import ContractFindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class StepResult:
     extracted: Mapping[str, Any] = field(default_factory=dict)
     reached_expected_outcome: bool = False
     notes: tuple[str, ...] = ()  # what else happened, for the report (e.g. the cleanup that ran)
+    contract: ContractFindings | None = None  # what the doc's OpenAPI contract found
 
     @property
     def ok(self) -> bool:

@@ -18,9 +18,10 @@ import requests
 
 from pytest_apispec.docformat import templates
 from pytest_apispec.docformat.model import Spec, Step
-from pytest_apispec.execution import checks, sources
+from pytest_apispec.execution import checks, schemachecks, sources
 from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
 from pytest_apispec.execution.cleanup import CleanupOutcome
+from pytest_apispec.execution.contractcheck import ContractChecks, ContractFindings
 from pytest_apispec.execution.cookies import DocCookies, isolate
 from pytest_apispec.execution.polling import poll
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
@@ -53,6 +54,7 @@ class StepRunner:
         self.transport = Transport(session, settings, self.hosts)
         self.on_secrets = on_secrets  # told every cookie value a response sets
         isolate(session)
+        self.contracts = ContractChecks(settings)
 
     def new_cookies(self) -> DocCookies:
         """A fresh cookie jar, for one doc (or one shared prerequisite)."""
@@ -213,10 +215,33 @@ class StepRunner:
         record = checks.response_record(response, body)
         status = response.status_code
         # only steps that extract or compare JSON pay for parsing the body
-        document = checks.parse_json(body) if sources.needs_json(step) else checks.NO_JSON
+        needs_json = bool(
+            sources.needs_json(step)
+            or step.expect.schema is not None
+            or step.expect.match
+            or self.contracts.wants_json(spec)
+        )
+        document = checks.parse_json(body) if needs_json else checks.NO_JSON
+        contract = self.contracts.check(
+            spec,
+            step,
+            request,
+            response,
+            body,
+            document,
+            document is not checks.NO_JSON,
+            self.base_url(spec, step),
+        )
+        failing = contract.failing if contract is not None else ()
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
-            return StepResult(spec.path, step, request, record, reached_expected_outcome=True)
+            if failing:  # a known answer is still held to its status's schema
+                return StepResult(
+                    spec.path, step, request, record, mismatches=failing, contract=contract
+                )
+            return StepResult(
+                spec.path, step, request, record, reached_expected_outcome=True, contract=contract
+            )
         mismatches: list[str] = []
         accepted = step.expect.accepts_status(status) or status == step.success_status
         if not accepted:
@@ -230,6 +255,10 @@ class StepRunner:
         mismatches += sources.body_mismatches(step, variables, body, response.encoding)
         if received is not None:
             mismatches += sources.time_mismatches(step, received.seconds)
+        if step.expect.schema is not None or step.expect.match:
+            own = self.contracts.contract_of(spec)
+            mismatches += schemachecks.schema_mismatches(step, document, own, not_json)
+        mismatches += failing
         extracted: dict[str, Any] = {}
         if accepted:
             mismatches += checks.extract(step, document, extracted, not_json)
@@ -238,7 +267,13 @@ class StepRunner:
                 step, response, body, document, cookies, extracted, not_json
             )
         return StepResult(
-            spec.path, step, request, record, mismatches=tuple(mismatches), extracted=extracted
+            spec.path,
+            step,
+            request,
+            record,
+            mismatches=tuple(mismatches),
+            extracted=extracted,
+            contract=contract,
         )
 
 
@@ -289,8 +324,11 @@ class DocRun:
         self.cookies = runner.new_cookies()
         self.cleanup_steps: tuple[Step, ...] = ()  # set by the pytest layer when there is a cleanup
         self.cleanup_outcome: CleanupOutcome | None = None  # set once the cleanup has run
+        self.contract_findings: list[ContractFindings] = []  # of every step, for the report
 
     def run_step(self, step: Step) -> StepResult:
         result = self.runner.run(self.spec, step, self.variables, self.cookies)
         self.variables.update(result.extracted)
+        if result.contract is not None:
+            self.contract_findings.append(result.contract)
         return result

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from pytest_apispec.docformat.model import ContractMode
+
 
 class ExpectedOutcomeMode(enum.Enum):
     """How a doc's ``expectedOutcome`` is reported."""
@@ -34,6 +36,9 @@ class ApiSettings:
     xdist_group: str | None = None
     root_dir: str | None = None  # pytest's rootdir: files to upload must be below it
     start_dir: str | None = None  # where pytest was started: doc paths are relative to it
+    contract_mode: ContractMode = ContractMode.STRICT
+    contract_root: str | None = None  # the folder docs' swagger paths are relative to, resolved
+    contract_root_configured: bool = False  # set by option, environment or ini (not the default)
 
 
 def token_env_var(token_type: str) -> str:

@@ -19,7 +19,7 @@ from pytest_apispec.docformat.speccache import SpecCache
 from pytest_apispec.execution.requirements import unmet_requirement
 from pytest_apispec.execution.results import ApiSpecFailure
 from pytest_apispec.execution.settings import ApiSettings
-from pytest_apispec.plugin import lint, markers, update_docs
+from pytest_apispec.plugin import contracts, lint, markers, update_docs
 from pytest_apispec.plugin.collect import (
     COLLECTION_GC,
     SETTINGS,
@@ -61,6 +61,9 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.register_static(config)
     update_docs.configure(config)
     lint.configure(config)
+    if not settings.contract_root_configured and settings.contract_root:
+        summary = contracts.NotFoundSummary(Path(settings.contract_root), config.rootpath)
+        config.pluginmanager.register(summary, "apispec-contracts-not-found")
     if not settings.verify_tls:
         # our own warning says it once; urllib3 would add one for every request
         config.addinivalue_line(
@@ -202,7 +205,7 @@ def apispec_run(
     request: pytest.FixtureRequest,
     apispec_runner: StepRunner,
     apispec_vars: Mapping[str, Any],
-) -> DocRun:
+) -> Iterator[DocRun]:
     """The run of the doc being tested: its settings, tokens and variables so far."""
     from pytest_apispec.execution.runner import DocRun
 
@@ -213,4 +216,6 @@ def apispec_run(
     missing = unmet_requirement(item.spec, settings, apispec_runner.tokens)
     if missing:
         pytest.skip(missing)
-    return DocRun(item.spec, apispec_runner, {**settings.variables, **apispec_vars})
+    run = DocRun(item.spec, apispec_runner, {**settings.variables, **apispec_vars})
+    yield run
+    contracts.finish_doc(item, item.spec, run)

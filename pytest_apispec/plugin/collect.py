@@ -25,7 +25,7 @@ from pytest_apispec.docformat.speccache import MISSING, SpecCache
 from pytest_apispec.execution.report import format_result
 from pytest_apispec.execution.results import ApiSpecFailure, ExpectedOutcomeReached, StepFailed
 from pytest_apispec.execution.settings import ApiSettings, ExpectedOutcomeMode
-from pytest_apispec.plugin import fixtures, markers
+from pytest_apispec.plugin import contracts, fixtures, markers
 from pytest_apispec.plugin.gcpolicy import CollectionGc
 
 if TYPE_CHECKING:
@@ -237,6 +237,9 @@ def collect_doc(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
             cache.put(file_path, spec)
     if spec is None:
         return None
+    schema_error = contracts.schema_error(spec)
+    if schema_error is not None:
+        return make_collector(parent, file_path, None, schema_error)
     return make_collector(parent, file_path, spec, None)
 
 

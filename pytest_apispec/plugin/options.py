@@ -9,11 +9,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 
+from pytest_apispec.docformat.model import ContractMode
 from pytest_apispec.execution.settings import (
     WELL_KNOWN_TOKEN_TYPES,
     ApiSettings,
@@ -55,7 +57,17 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         "string",
         None,
     ),
-    "api_swagger_root": ("folder the docs' swagger paths are relative to", "string", None),
+    "api_swagger_root": (
+        "folder the docs' swagger paths are relative to; relative to this ini file "
+        "(env API_SWAGGER_ROOT; default the rootdir)",
+        "string",
+        None,
+    ),
+    "api_contract": (
+        "what a response that breaks its doc's OpenAPI contract does: strict (default), warn, off",
+        "string",
+        None,
+    ),
     "api_parse_cache": (
         "keep parsed docs in __pycache__ beside them between runs (default true)",
         "bool",
@@ -136,6 +148,18 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help="check the docs without sending a request: each doc passes, or fails listing "
         "every problem as path:line: message [ini api_lint_vars]",
+    )
+    group.addoption(
+        "--api-swagger-root",
+        metavar="FOLDER",
+        help="folder the docs' swagger: paths are relative to; write it as "
+        "--api-swagger-root=FOLDER [env API_SWAGGER_ROOT, ini api_swagger_root]",
+    )
+    group.addoption(
+        "--api-contract",
+        choices=[m.value for m in ContractMode],
+        help="a response that breaks its doc's OpenAPI contract: strict (fails, the default), "
+        "warn, off [ini api_contract]",
     )
     for name, (help_text, kind, default) in INI_KEYS.items():
         # a fresh list each time: pytest hands the default out as is, and a conftest's
@@ -222,11 +246,39 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
         max_retry_wait=_number(
             config, config.getini("api_max_retry_wait") or None, "api_max_retry_wait", 10.0
         ),
-        swagger_root=config.getini("api_swagger_root") or None,
+        swagger_root=_pick(config, "api_swagger_root", "API_SWAGGER_ROOT", "api_swagger_root"),
         xdist_group=_xdist_group(config.getini("api_xdist_group")),
         root_dir=str(config.rootpath),
         start_dir=str(config.invocation_params.dir),
+        contract_mode=_contract_mode(_pick(config, "api_contract", None, "api_contract")),
+        contract_root=str(_contract_root(config)),
+        contract_root_configured=_pick(
+            config, "api_swagger_root", "API_SWAGGER_ROOT", "api_swagger_root"
+        )
+        is not None,
     )
+
+
+def _contract_mode(value: str | None) -> ContractMode:
+    try:
+        return ContractMode((value or "strict").strip().lower())
+    except ValueError:
+        raise pytest.UsageError(
+            f"api_contract must be strict, warn or off, not {value!r}"
+        ) from None
+
+
+def _contract_root(config: pytest.Config) -> Path:
+    """Command line and environment: relative to where pytest started; ini: to the ini file."""
+    start = config.invocation_params.dir
+    value = config.getoption("api_swagger_root") or os.environ.get("API_SWAGGER_ROOT")
+    if value:
+        return (start / Path(value.strip()).expanduser()).resolve()
+    value = config.getini("api_swagger_root")
+    if value:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        return (base / Path(str(value).strip()).expanduser()).resolve()
+    return config.rootpath
 
 
 XDIST_GROUPS = ("domain", "folder")

@@ -1,0 +1,270 @@
+"""Reading a contract file into a :class:`~pytest_apispec.contracts.document.Contract`, once
+per process.
+
+JSON or YAML (through the doc format's bounded safe loader: no alias bombs, no deep nesting),
+at most :data:`MAX_CONTRACT_BYTES`. Every ``$ref`` is followed when loading, into other files
+relative to the one it is written in; a remote one is never fetched, a missing one or a loop
+of references is a :class:`ContractError` naming the file, so that validating never meets one.
+Contracts, and the errors of broken ones, are kept by resolved path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pytest_apispec.contracts import refs
+from pytest_apispec.contracts.document import HTTP_METHODS, Contract, Operation, Version
+
+MIB = 1024 * 1024
+MAX_CONTRACT_BYTES = 20 * MIB
+_LOADED: dict[Path, Contract | ContractError] = {}
+
+
+class ContractError(Exception):
+    """A contract that cannot be used; ``str()`` is ``path[:line]: what, and what to do``."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def load(path: Path) -> Contract:
+    """The contract at ``path``, loaded on first use; a broken one raises every time."""
+    resolved = path.resolve()
+    known = _LOADED.get(resolved)
+    if known is None:
+        try:
+            known = _load(resolved)
+        except ContractError as error:
+            known = error
+        _LOADED[resolved] = known
+    if isinstance(known, ContractError):
+        raise known
+    return known
+
+
+def forget() -> None:
+    """Drop every loaded contract (for tests that rewrite a contract file)."""
+    _LOADED.clear()
+
+
+def read_document(path: Path) -> Any:
+    """One JSON or YAML file, within the size limit."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONTRACT_BYTES:
+            raise ContractError(
+                path,
+                None,
+                f"is {size // MIB} MiB, larger than the {MAX_CONTRACT_BYTES // MIB} MiB a "
+                "contract may be; split it into files joined by $ref",
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ContractError(
+            path, None, "does not exist; check the doc's swagger: path and api_swagger_root"
+        ) from None
+    except OSError as exc:
+        raise ContractError(
+            path, None, f"cannot be read ({exc.strerror}); check its permissions"
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ContractError(path, line, "is not valid UTF-8; save it as UTF-8") from None
+    if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
+        return _json(path, text)
+    return _yaml(path, text)
+
+
+def _json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ContractError(path, exc.lineno, f"is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ContractError(path, None, "is nested too deeply to be a contract") from None
+
+
+def _yaml(path: Path, text: str) -> Any:
+    from pytest_apispec.docformat import yamlsafe  # PyYAML only for YAML contracts
+
+    try:
+        return yamlsafe.load(text)
+    except yamlsafe.YamlError as exc:
+        line = exc.line + 1 if exc.line is not None else None
+        raise ContractError(path, line, f"is not valid YAML: {exc.message}") from None
+
+
+def _load(path: Path) -> Contract:
+    document = read_document(path)
+    version = _version(path, document)
+    uri = path.as_uri()
+    files: dict[str, Any] = {uri: document}
+    _check_refs(path, uri, files)
+    contract = Contract(
+        path=path,
+        uri=uri,
+        version=version,
+        files=files,
+        base_path=_base_path(document, version),
+        operations=(),
+    )
+    object.__setattr__(contract, "operations", _operations(contract))
+    return contract
+
+
+def _version(path: Path, document: Any) -> Version:
+    if isinstance(document, Mapping):
+        if str(document.get("swagger", "")).strip() == "2.0":
+            return Version.SWAGGER2
+        declared = str(document.get("openapi", "")).strip()
+        for version in (Version.OAS30, Version.OAS31, Version.OAS32):
+            if declared == version.value or declared.startswith(version.value + "."):
+                return version
+        if declared:
+            raise ContractError(
+                path,
+                None,
+                f"is OpenAPI {declared}, which this plugin does not know; "
+                "it reads Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2",
+            )
+    raise ContractError(
+        path,
+        None,
+        "is not an OpenAPI document (it has neither 'swagger: \"2.0\"' nor 'openapi: 3.x' "
+        "at its top); check the doc's swagger: path",
+    )
+
+
+def _base_path(document: Mapping[str, Any], version: Version) -> str:
+    if version is Version.SWAGGER2:
+        base = document.get("basePath")
+    else:
+        servers = document.get("servers")
+        first = servers[0] if isinstance(servers, list) and servers else None
+        url = first.get("url") if isinstance(first, Mapping) else None
+        base = _url_path(url) if isinstance(url, str) else None
+    return base.rstrip("/") if isinstance(base, str) else ""
+
+
+def _url_path(url: str) -> str:
+    return urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+
+
+def _check_refs(path: Path, uri: str, files: dict[str, Any]) -> None:
+    """Follow every ``$ref`` of the contract and of the files it reaches."""
+    found: dict[str, set[str]] = {}  # file -> the distinct $refs written in it
+    pending = [uri]
+    while pending:
+        current = pending.pop()
+        found[current] = _refs_in(files[current])
+        for ref in sorted(found[current]):
+            try:
+                target, pointer = refs.split(current, ref)
+            except refs.RefError as exc:
+                raise ContractError(_path_of(current), None, str(exc)) from None
+            if target not in files:
+                files[target] = _read_referenced(current, target, ref)
+                pending.append(target)
+            try:
+                refs.lookup(files[target], pointer)
+            except refs.RefError as exc:
+                raise ContractError(
+                    _path_of(current), None, f"$ref {ref!r} cannot be resolved: {exc}"
+                ) from None
+    _check_cycles(files, found)
+
+
+def _read_referenced(current: str, target: str, ref: str) -> Any:
+    try:
+        return read_document(_path_of(target))
+    except ContractError as exc:
+        raise ContractError(_path_of(current), None, f"$ref {ref!r} names {exc}") from None
+
+
+def _path_of(uri: str) -> Path:
+    return Path(unquote(urlsplit(uri).path))
+
+
+def _refs_in(document: Any) -> set[str]:
+    """The distinct ``$ref`` strings of a parsed document (JSON and YAML give dicts and lists)."""
+    found: set[str] = set()
+    stack = [document]
+    seen: set[int] = set()  # a recursive YAML alias makes a value that contains itself
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                found.add(ref)
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return found
+
+
+def _check_cycles(files: Mapping[str, Any], found: Mapping[str, set[str]]) -> None:
+    """A ``$ref`` whose target is a ``$ref``... that comes back to itself has no meaning."""
+    done: set[tuple[str, str]] = set()
+    for uri in files:
+        for ref in sorted(found.get(uri, ())):
+            chain: list[tuple[str, str]] = []
+            current, node = uri, {"$ref": ref}
+            while (next_ref := refs.ref_of(node)) is not None:
+                key = refs.split(current, next_ref)
+                if key in done:
+                    break
+                if key in chain:
+                    names = " -> ".join(f"#{p}" for _, p in [*chain[chain.index(key) :], key])
+                    raise ContractError(
+                        _path_of(uri),
+                        None,
+                        f"its $refs go round in a circle ({names}); "
+                        "point one of them at a real schema",
+                    )
+                chain.append(key)
+                current, node = key[0], refs.lookup(files[key[0]], key[1])
+            done.update(chain)
+
+
+def _operations(contract: Contract) -> tuple[Operation, ...]:
+    uri, pointer, paths = contract.child(contract.uri, "", contract.root, "paths")
+    if paths is None:
+        return ()
+    if not isinstance(paths, Mapping):
+        raise ContractError(contract.path, None, "'paths' is not a mapping of path templates")
+    found = []
+    for template, raw_item in paths.items():
+        item_pointer = f"{pointer}/{refs.escape(str(template))}"
+        item_uri, item_pointer, item = contract.follow(uri, item_pointer, raw_item)
+        if not isinstance(item, Mapping):
+            continue
+        for method in HTTP_METHODS:
+            node = item.get(method)
+            if isinstance(node, Mapping):
+                found.append(
+                    Operation(
+                        method=method.upper(),
+                        template=str(template),
+                        uri=item_uri,
+                        pointer=f"{item_pointer}/{method}",
+                        node=node,
+                        path_item=item,
+                    )
+                )
+    return tuple(found)

@@ -1,0 +1,229 @@
+"""Checking one exchange against its operation: the response (status, Content-Type, body
+present or absent, the JSON body's schema) and the request body a step sends."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from pytest_apispec.contracts import refs
+from pytest_apispec.contracts.document import Contract, Operation, Version
+from pytest_apispec.contracts.schemas import Direction, contract_check
+from pytest_apispec.contracts.violations import Violation
+
+NO_BODY_STATUSES = frozenset({204, 205, 304})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Exchange:
+    """What a step sent and got, as far as a contract cares."""
+
+    method: str
+    status: int
+    content_type: str | None
+    body_size: int
+    is_json: bool  # the body parsed as JSON
+    document: Any  # the parsed body, when is_json
+    request_body: Any = None  # the JSON a step sent, or None
+
+
+# ---------------------------------------------------------------- media types
+
+
+def _media(text: str) -> tuple[str, str, dict[str, str]]:
+    kind, _, rest = text.partition(";")
+    main, _, sub = kind.strip().lower().partition("/")
+    params = {}
+    for part in rest.split(";"):
+        name, sep, value = part.partition("=")
+        if sep:
+            params[name.strip().lower()] = value.strip().strip('"').lower()
+    return main, sub, params
+
+
+def matching_media(declared: list[str], actual: str | None) -> str | None:
+    """The most specific of ``declared`` (``application/json``, ``application/*``, ``*/*``,
+    with or without parameters) that ``actual`` is, as HTTP compares media types."""
+    if actual is None:
+        return None
+    main, sub, params = _media(actual)
+    best: tuple[int, str] | None = None
+    for media in declared:
+        d_main, d_sub, d_params = _media(media)
+        if d_main not in ("*", main) or d_sub not in ("*", sub):
+            continue
+        if any(params.get(k) != v for k, v in d_params.items()):
+            continue
+        rank = (d_main != "*") + (d_sub != "*") + len(d_params)
+        if best is None or rank > best[0]:
+            best = (rank, media)
+    return best[1] if best else None
+
+
+def is_json_media(media: str | None) -> bool:
+    if not media:
+        return False
+    main, sub, _ = _media(media)
+    return main in ("application", "*") and (sub == "json" or sub.endswith("+json") or sub == "*")
+
+
+# ---------------------------------------------------------------- responses
+
+
+def status_key(responses: Mapping[Any, Any], status: int) -> str | None:
+    """The key of ``responses`` that documents ``status``: exact, range (``2XX``), default."""
+    keys = {str(k).upper(): k for k in responses}
+    for candidate in (str(status), f"{str(status)[0]}XX", "DEFAULT"):
+        if candidate in keys:
+            return keys[candidate]  # type: ignore[no-any-return]
+    return None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Documented:
+    """What an operation documents for one status, looked up once per operation and status."""
+
+    location: str
+    media_types: tuple[str, ...]
+    declared: bool  # a body is documented
+    schemas: dict[str, tuple[str, str]]  # media type -> where its schema's $ref chain ends
+
+
+def _documented(contract: Contract, operation: Operation, status: int) -> _Documented | Violation:
+    key = ("response", operation.uri, operation.pointer, status)
+    known = contract.cache.get(key)
+    if known is None:
+        known = contract.cache[key] = _look_up(contract, operation, status)
+    return known
+
+
+def _look_up(contract: Contract, operation: Operation, status: int) -> _Documented | Violation:
+    uri, pointer, responses = contract.child(
+        operation.uri, operation.pointer, operation.node, "responses"
+    )
+    if not isinstance(responses, Mapping):
+        return _Documented("", (), False, {})
+    key = status_key(responses, status)
+    if key is None:
+        documented = ", ".join(str(k) for k in responses) or "none"
+        return Violation(
+            "",
+            f"status {status} is not documented for {operation.label} (documented: {documented})",
+            location=contract.location(uri, pointer),
+        )
+    r_uri, r_pointer, response = contract.child(uri, pointer, responses, key)
+    if not isinstance(response, Mapping):
+        return _Documented("", (), False, {})
+    location = contract.location(r_uri, r_pointer)
+    paths: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
+    if contract.version is Version.SWAGGER2:
+        media_types = _produces(contract, operation) if "schema" in response else []
+        paths = {m: ("schema",) for m in media_types}
+        declared = "schema" in response
+    else:
+        _, _, content = contract.child(r_uri, r_pointer, response, "content")
+        content = content if isinstance(content, Mapping) else {}
+        media_types = [str(m) for m in content]
+        paths = {
+            str(m): ("content", m, "schema")
+            for m, item in content.items()
+            if isinstance(item, Mapping) and "schema" in item
+        }
+        declared = bool(content)
+    # the schema a $ref chain ends at: operations that share a schema share its validator
+    schemas = {
+        media: contract.child(r_uri, r_pointer, response, *keys)[:2]
+        for media, keys in paths.items()
+    }
+    return _Documented(location, tuple(media_types), declared, schemas)
+
+
+def check_response(contract: Contract, operation: Operation, exchange: Exchange) -> list[Violation]:
+    documented = _documented(contract, operation, exchange.status)
+    if isinstance(documented, Violation):
+        return [documented]
+    location, media_types = documented.location, documented.media_types
+    if exchange.method == "HEAD" or exchange.status in NO_BODY_STATUSES:
+        return []
+    if not exchange.body_size:
+        if documented.declared:
+            return [Violation("", f"a body ({', '.join(media_types)})", "none", location)]
+        return []
+    if not documented.declared:
+        return [Violation("", "no body", f"{exchange.body_size} bytes", location)]
+    media = matching_media(list(media_types), exchange.content_type)
+    if media is None:
+        wants = "Content-Type " + " or ".join(media_types)
+        return [Violation("", wants, exchange.content_type or "none", location)]
+    schema = documented.schemas.get(media)
+    if schema is None or not is_json_media(media):
+        return []
+    if not exchange.is_json:
+        return [Violation("", f"a JSON body ({media})", "a body that is not JSON", location)]
+    check = contract_check(contract, schema[0], schema[1], Direction.RESPONSE)
+    return check.violations(exchange.document)
+
+
+def _produces(contract: Contract, operation: Operation) -> list[str]:
+    for node in (operation.node, contract.root):
+        produces = node.get("produces") if isinstance(node, Mapping) else None
+        if isinstance(produces, list) and produces:
+            return [str(p) for p in produces]
+    return ["application/json"]
+
+
+# ---------------------------------------------------------------- requests
+
+
+def check_request(contract: Contract, operation: Operation, exchange: Exchange) -> list[Violation]:
+    """The JSON body a step sent against ``requestBody`` (3.x) or the ``in: body`` parameter
+    (2.0). Only JSON bodies are checked."""
+    found = _request_schema(contract, operation)
+    if found is None:
+        return []
+    uri, pointer, required = found
+    uri, pointer, _ = contract.follow(uri, pointer, refs.lookup(contract.files[uri], pointer))
+    location = contract.location(uri, pointer)
+    if exchange.request_body is None:
+        if required:
+            return [Violation("request", "a body (it is required)", "none", location)]
+        return []
+    check = contract_check(contract, uri, pointer, Direction.REQUEST)
+    return [
+        dataclasses.replace(v, where="request body" + v.where[1:])
+        for v in check.violations(exchange.request_body)
+    ]
+
+
+def _request_schema(contract: Contract, operation: Operation) -> tuple[str, str, bool] | None:
+    if contract.version is Version.SWAGGER2:
+        for owner_uri, owner_pointer, owner in (
+            (operation.uri, operation.pointer, operation.node),
+            (operation.uri, operation.pointer.rsplit("/", 1)[0], operation.path_item),
+        ):
+            p_uri, p_pointer, parameters = contract.child(
+                owner_uri, owner_pointer, owner, "parameters"
+            )
+            if not isinstance(parameters, list):
+                continue
+            for index, raw in enumerate(parameters):
+                uri, pointer, parameter = contract.follow(p_uri, f"{p_pointer}/{index}", raw)
+                if isinstance(parameter, Mapping) and parameter.get("in") == "body":
+                    if "schema" not in parameter:
+                        return None
+                    return uri, pointer + "/schema", parameter.get("required") is True
+        return None
+    uri, pointer, body = contract.child(
+        operation.uri, operation.pointer, operation.node, "requestBody"
+    )
+    if not isinstance(body, Mapping):
+        return None
+    content = body.get("content")
+    if not isinstance(content, Mapping):
+        return None
+    media = matching_media([str(m) for m in content], "application/json")
+    item = content.get(media) if media else None
+    if not isinstance(item, Mapping) or "schema" not in item:
+        return None
+    return uri, f"{pointer}/content/{refs.escape(str(media))}/schema", body.get("required") is True

@@ -1,0 +1,371 @@
+"""Validating JSON against a schema of a contract, or an author's own, in the right dialect.
+
+The validators come from openapi-schema-validator (OpenAPI 3.0's ``nullable``, ``readOnly`` and
+``writeOnly`` by direction, 3.1's JSON Schema 2020-12) and jsonschema, imported on first use.
+Swagger 2.0 schemas are the 3.0 dialect's Draft 4 subset plus ``x-nullable``, which the 2.0
+validators here add. A validator is compiled once per schema and direction, and kept with its
+contract.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pytest_apispec.contracts import refs
+from pytest_apispec.contracts.document import Contract, Version
+from pytest_apispec.contracts.violations import Violation, json_path, short
+
+MAX_VIOLATIONS = 50
+
+
+class Direction(enum.Enum):
+    """Which way a message goes: ``readOnly`` may not be sent, ``writeOnly`` not answered."""
+
+    RESPONSE = "response"
+    REQUEST = "request"
+
+
+class Dialect(enum.Enum):
+    SWAGGER2 = "Swagger 2.0 (Draft 4 with x-nullable)"
+    OAS30 = "OpenAPI 3.0"
+    OAS31 = "OpenAPI 3.1 (JSON Schema 2020-12)"
+    OAS32 = "OpenAPI 3.2 (JSON Schema 2020-12)"
+    JSON_SCHEMA = "JSON Schema 2020-12"
+
+
+_DIALECTS = {
+    Version.SWAGGER2: Dialect.SWAGGER2,
+    Version.OAS30: Dialect.OAS30,
+    Version.OAS31: Dialect.OAS31,
+    Version.OAS32: Dialect.OAS32,
+}
+
+
+def dialect_of(contract: Contract | None) -> Dialect:
+    return _DIALECTS[contract.version] if contract is not None else Dialect.JSON_SCHEMA
+
+
+# ---------------------------------------------------------------- validator classes
+
+
+@functools.cache
+def validator_class(dialect: Dialect, direction: Direction) -> Any:
+    import jsonschema  # type: ignore[import-untyped]
+    import openapi_schema_validator as oas
+
+    if dialect is Dialect.JSON_SCHEMA:
+        return jsonschema.Draft202012Validator
+    if dialect in (Dialect.OAS30, Dialect.SWAGGER2):
+        base = (
+            oas.OAS30ReadValidator if direction is Direction.RESPONSE else oas.OAS30WriteValidator
+        )
+        if dialect is Dialect.OAS30:
+            return base
+        return jsonschema.validators.extend(base, {"type": _x_nullable_type(base)})
+    base = (
+        getattr(oas, "OAS32Validator", oas.OAS31Validator)
+        if dialect is Dialect.OAS32
+        else (oas.OAS31Validator)
+    )
+    hidden = "writeOnly" if direction is Direction.RESPONSE else "readOnly"
+    return jsonschema.validators.extend(
+        base, {hidden: _forbidden(hidden, direction), "required": _required_except(hidden, base)}
+    )
+
+
+def _x_nullable_type(base: Any) -> Any:
+    """Swagger 2.0's ``x-nullable: true`` is 3.0's ``nullable: true``."""
+    check = base.VALIDATORS["type"]
+
+    def type_(validator: Any, types: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+        if instance is None and schema.get("x-nullable") is True:
+            return iter(())
+        return check(validator, types, instance, schema)
+
+    return type_
+
+
+def _forbidden(keyword: str, direction: Direction) -> Any:
+    def forbidden(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+
+        if value is True:
+            yield ValidationError(f"{keyword} property in a {direction.value}")
+
+    return forbidden
+
+
+def _required_except(hidden: str, base: Any) -> Any:
+    """3.1's ``required``, where a ``writeOnly`` property need not be answered (and a
+    ``readOnly`` one not sent), as openapi-schema-validator does for 3.0."""
+    check = base.VALIDATORS["required"]
+
+    def required(validator: Any, names: Any, instance: Any, schema: Any) -> Any:
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if isinstance(properties, Mapping) and isinstance(names, list):
+            names = [n for n in names if not _flag(properties.get(n), hidden)]
+        return check(validator, names, instance, schema)
+
+    return required
+
+
+def _flag(schema: Any, keyword: str) -> bool:
+    return isinstance(schema, Mapping) and schema.get(keyword) is True
+
+
+# ---------------------------------------------------------------- compiling
+
+
+def _registry(contract: Contract) -> Any:
+    registry = contract.cache.get("registry")
+    if registry is None:
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        specification = (
+            DRAFT4 if contract.version in (Version.SWAGGER2, Version.OAS30) else DRAFT202012
+        )
+        registry = Registry().with_resources(
+            (uri, specification.create_resource(document))
+            for uri, document in contract.files.items()
+        )
+        contract.cache["registry"] = registry
+    return registry
+
+
+@functools.cache
+def _plain_registry() -> Any:
+    from referencing import Registry
+
+    return Registry()
+
+
+class SchemaCheck:
+    """A compiled validator and how to report what it finds."""
+
+    def __init__(
+        self,
+        validator: Any,
+        direction: Direction,
+        files: Mapping[str, Any],
+        label: str = "",
+        contract: Contract | None = None,
+    ) -> None:
+        self.validator = validator
+        self.direction = direction
+        self.files = files
+        self.label = label
+        self.contract = contract
+        self._own_places: dict[int, tuple[str, str]] | None = None
+
+    def violations(self, instance: Any, where: Any = ()) -> list[Violation]:
+        try:
+            errors = list(_bounded(self.validator.iter_errors(instance)))
+        except RecursionError:
+            return [Violation("", "a schema that ends (its $refs recurse without end)")]
+        found: list[Violation] = []
+        required_seen: set[tuple[str, str]] = set()  # one error per missing name: list them once
+        for error in errors:
+            for violation in self._describe(error, where):
+                if violation.wants.startswith("required: "):
+                    key = (violation.where, violation.location)
+                    if key in required_seen:
+                        continue
+                    required_seen.add(key)
+                    found += self._missing(error, violation.where, violation.location)
+                    continue
+                if violation not in found:  # 3.0's type check can say one thing twice
+                    found.append(violation)
+        if len(found) > MAX_VIOLATIONS:
+            found = [
+                *found[:MAX_VIOLATIONS],
+                Violation("", f"... {len(found) - MAX_VIOLATIONS} more"),
+            ]
+        return found
+
+    def _describe(self, error: Any, where: Any) -> list[Violation]:
+        path = json_path([*where, *error.absolute_path])
+        location = self._location(error.schema)
+        keyword, value = error.validator, error.validator_value
+        if keyword == "required":
+            return [Violation(path, "required: ", "", location)]
+        return [
+            Violation(path, _wants(keyword, value, self.direction), short(error.instance), location)
+        ]
+
+    def _missing(self, error: Any, path: str, location: str) -> list[Violation]:
+        instance, schema = error.instance, error.schema
+        hidden = "writeOnly" if self.direction is Direction.RESPONSE else "readOnly"
+        properties = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+        names = [
+            name
+            for name in error.validator_value
+            if isinstance(instance, Mapping)
+            and name not in instance
+            and not _flag(properties.get(name) if isinstance(properties, Mapping) else None, hidden)
+        ]
+        return [Violation(path, f"required: {name}", "(missing)", location) for name in names]
+
+    def _location(self, schema: Any) -> str:
+        """Where in the contract the failing schema is: ``file#/pointer``."""
+        if not isinstance(schema, Mapping | list):
+            return ""
+        if self.contract is not None:
+            found = _places(self.contract).get(id(schema))
+            if found is not None:
+                return self.contract.location(*found)
+        if self.label:
+            own = self._own_places.get(id(schema)) if self._own_places else None
+            if own is None and self._own_places is None:
+                self._own_places = _walk_places({"": self.validator.schema})
+                own = self._own_places.get(id(schema))
+            if own is not None and own[1]:  # the whole schema is where the line says already
+                return f"{self.label}#{own[1]}"
+        return ""
+
+
+def _places(contract: Contract) -> dict[int, tuple[str, str]]:
+    """Every mapping of the contract's files by identity: the validator hands back the very
+    schema object that failed, and this says where it is written. Built on the first
+    violation only."""
+    places = contract.cache.get("places")
+    if places is None:
+        places = contract.cache["places"] = _walk_places(contract.files)
+    return places
+
+
+def _walk_places(files: Mapping[str, Any]) -> dict[int, tuple[str, str]]:
+    places: dict[int, tuple[str, str]] = {}
+    for uri, document in files.items():
+        stack: list[tuple[Any, str]] = [(document, "")]
+        while stack:
+            node, pointer = stack.pop()
+            if id(node) in places:
+                continue
+            if isinstance(node, Mapping):
+                places[id(node)] = (uri, pointer)
+                stack.extend((v, f"{pointer}/{refs.escape(str(k))}") for k, v in node.items())
+            elif isinstance(node, list):
+                places[id(node)] = (uri, pointer)
+                stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node))
+    return places
+
+
+def _bounded(errors: Iterator[Any]) -> Iterator[Any]:
+    for count, error in enumerate(errors):
+        if count > MAX_VIOLATIONS:
+            return
+        yield error
+
+
+def _wants(keyword: str, value: Any, direction: Direction) -> str:
+    if keyword == "type":
+        return f"type: {_plain(value)}"
+    if keyword == "enum" and isinstance(value, list):
+        return short_text("enum: [" + ", ".join(_plain(v) for v in value) + "]")
+    if keyword in ("oneOf", "anyOf") and isinstance(value, list):
+        how = "exactly" if keyword == "oneOf" else "at least"
+        return f"{keyword}: {how} one of {len(value)} schemas"
+    if keyword == "writeOnly":
+        return "writeOnly: not in a response"
+    if keyword == "readOnly":
+        return "readOnly: not in a request"
+    if keyword == "additionalProperties" and value is False:
+        return "no properties but those listed (additionalProperties: false)"
+    if keyword == "not":
+        return "not: " + short(value, 40)
+    return short_text(f"{keyword}: {_plain(value)}")
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    return short(value, 40)
+
+
+def short_text(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def contract_check(contract: Contract, uri: str, pointer: str, direction: Direction) -> SchemaCheck:
+    """The check of the schema at ``uri#pointer``, compiled once."""
+    key = ("check", uri, pointer, direction)
+    check = contract.cache.get(key)
+    if check is None:
+        cls = validator_class(dialect_of(contract), direction)
+        validator = cls(
+            {"$ref": f"{uri}#{pointer}"},
+            registry=_registry(contract),
+            format_checker=cls.FORMAT_CHECKER,
+        )
+        check = contract.cache[key] = SchemaCheck(
+            validator, direction, contract.files, "", contract
+        )
+    return check
+
+
+def own_check(schema: Any, contract: Contract | None, label: str) -> SchemaCheck:
+    """The check of a schema a doc writes itself (``expect.schema``, ``expect.match``), in
+    its contract's dialect; ``#/...`` references go into that contract."""
+    plain = thaw(schema)
+    files: Mapping[str, Any] = {}
+    if contract is not None:
+        plain = _anchor_refs(plain, contract.uri)
+        files = contract.files
+    cls = validator_class(dialect_of(contract), Direction.RESPONSE)
+    registry = _registry(contract) if contract is not None else _plain_registry()
+    validator = cls(plain, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    return SchemaCheck(validator, Direction.RESPONSE, files, label, contract)
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why an author's schema is not a schema, or ``None``.
+
+    Checked at collection, before any contract is loaded: valid JSON Schema 2020-12, or
+    Draft 4 (the OpenAPI 3.0 and Swagger 2.0 base), is accepted.
+    """
+    import jsonschema
+
+    plain = thaw(schema)
+    if not isinstance(plain, Mapping | bool):
+        return f"must be a mapping (a JSON Schema), not {short(plain, 40)}"
+    problems = []
+    for cls in (jsonschema.Draft202012Validator, jsonschema.Draft4Validator):
+        errors = sorted(cls(cls.META_SCHEMA).iter_errors(plain), key=lambda e: list(e.path))
+        if not errors:
+            return None
+        problems.append(errors[0])
+    first = problems[0]
+    where = "/".join(str(p) for p in first.absolute_path) or "(the top)"
+    return (
+        f"breaks the JSON Schema rule '{first.validator}' at {where} ({short(first.instance, 40)})"
+    )
+
+
+def thaw(value: Any) -> Any:
+    """Plain dicts and lists from the doc format's frozen values."""
+    if isinstance(value, Mapping):
+        return {str(k): thaw(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+def _anchor_refs(schema: Any, uri: str) -> Any:
+    if isinstance(schema, dict):
+        return {
+            k: (
+                uri + v
+                if k == "$ref" and isinstance(v, str) and v.startswith("#")
+                else _anchor_refs(v, uri)
+            )
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_anchor_refs(v, uri) for v in schema]
+    return schema

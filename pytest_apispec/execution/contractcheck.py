@@ -1,0 +1,206 @@
+"""Holding each step's exchange against the OpenAPI contract its doc names.
+
+The contract is loaded on the first step that needs it (once per process, by
+``contracts.loader``); a doc whose contract cannot be loaded, or whose ``endpoint`` the contract
+lacks, gets one line saying so on the test step its ``endpoint`` describes. Every line starts
+with ``contract``; the mode (strict, warn, off) decides what they do, the pytest layer reports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_apispec.contracts.document import Contract
+from pytest_apispec.docformat.model import ContractMode, Spec, Step
+from pytest_apispec.execution.results import RequestRecord
+from pytest_apispec.execution.settings import ApiSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFindings:
+    """What a step's exchange did against the doc's contract."""
+
+    contract: str  # the file as the doc names it
+    mode: ContractMode
+    violations: tuple[str, ...] = ()  # the response's, and the doc's own (no such operation)
+    warnings: tuple[str, ...] = ()  # the request body's: drift, never a failure
+    not_found: bool = False  # no root configured and no such file: not checked
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        return self.violations if self.mode is ContractMode.STRICT else ()
+
+
+class ContractChecks:
+    """The contract checks of one run: finds each doc's contract and operation."""
+
+    def __init__(self, settings: ApiSettings) -> None:
+        self.settings = settings
+        self._exists: dict[Path, bool] = {}
+        self._loaded: dict[Path, Any] = {}
+        self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
+
+    def mode_of(self, spec: Spec) -> ContractMode:
+        if not spec.provenance.swagger:
+            return ContractMode.OFF
+        return spec.contract_mode or self.settings.contract_mode
+
+    def wants_json(self, spec: Spec) -> bool:
+        """Whether the doc's responses are checked at all (so their bodies are parsed)."""
+        return self.mode_of(spec) is not ContractMode.OFF and not self._missing(spec)
+
+    def path_of(self, spec: Spec) -> Path:
+        name = spec.provenance.swagger or ""
+        path = self._paths.get(name)
+        if path is None:
+            path = self._paths[name] = Path(self.settings.contract_root or os.getcwd()) / name
+        return path
+
+    def contract_of(self, spec: Spec) -> Contract | None:
+        """The doc's contract when it loads; ``None`` when it names none, or a broken one."""
+        if not spec.provenance.swagger or self._missing(spec):
+            return None
+        loaded = self._load(spec)
+        return loaded if isinstance(loaded, Contract) else None
+
+    def _load(self, spec: Spec) -> Any:
+        """The doc's contract or its error, without resolving its path again for every step."""
+        path = self.path_of(spec)
+        loaded = self._loaded.get(path)
+        if loaded is None:
+            from pytest_apispec.contracts import loader
+
+            try:
+                loaded = loader.load(path)
+            except loader.ContractError as error:
+                loaded = error
+            self._loaded[path] = loaded
+        return loaded
+
+    def _missing(self, spec: Spec) -> bool:
+        """No root was configured and the file is not there: the doc runs unchecked."""
+        if self.settings.contract_root_configured:
+            return False
+        path = self.path_of(spec)
+        exists = self._exists.get(path)
+        if exists is None:
+            exists = self._exists[path] = path.is_file()
+        return not exists
+
+    def check(
+        self,
+        spec: Spec,
+        step: Step,
+        request: RequestRecord,
+        response: Any,
+        body: bytes,
+        document: Any,
+        is_json: bool,
+        base_url: str | None,
+    ) -> ContractFindings | None:
+        mode = self.mode_of(spec)
+        if mode is ContractMode.OFF:
+            return None
+        name = spec.provenance.swagger or ""
+        if self._missing(spec):
+            return ContractFindings(name, mode, not_found=True)
+        describes = bool(spec.test_request) and step is spec.test_request[0]
+        contract = self._load(spec)
+        if not isinstance(contract, Contract):
+            lines = (f"contract {contract}",) if describes else ()
+            return ContractFindings(name, mode, violations=lines)
+        try:
+            return self._check(
+                spec,
+                step,
+                contract,
+                name,
+                mode,
+                describes,
+                request,
+                response,
+                body,
+                document,
+                is_json,
+                base_url,
+            )
+        except Exception as exc:  # a validator's surprise is this check's failure, not a crash
+            line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
+            return ContractFindings(name, mode, violations=(line[:500],))
+
+    def _check(
+        self,
+        spec: Spec,
+        step: Step,
+        contract: Contract,
+        name: str,
+        mode: ContractMode,
+        describes: bool,
+        request: RequestRecord,
+        response: Any,
+        body: bytes,
+        document: Any,
+        is_json: bool,
+        base_url: str | None,
+    ) -> ContractFindings:
+        from pytest_apispec.contracts import messages, paths
+
+        index = paths.index_of(contract)
+        endpoint = _endpoint(spec)
+        documented = index.find(*endpoint) if endpoint is not None else None
+        if endpoint is not None and documented is None:
+            if not describes:
+                return ContractFindings(name, mode)
+            nearest = ", ".join(index.nearest(*endpoint)) or "none"
+            line = (
+                f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "
+                f"(nearest: {nearest}); fix the doc's endpoint or its swagger: file"
+            )
+            return ContractFindings(name, mode, violations=(line,))
+        operation = None
+        for path in _request_paths(request.url, base_url):
+            operation = index.match(step.method, path)
+            if operation is not None:
+                break
+        if operation is None:
+            return ContractFindings(name, mode)
+        exchange = messages.Exchange(
+            method=step.method,
+            status=response.status_code,
+            content_type=response.headers.get("Content-Type"),
+            body_size=len(body),
+            is_json=is_json,
+            document=document,
+            request_body=request.body,
+        )
+        found = messages.check_response(contract, operation, exchange)
+        drift = messages.check_request(contract, operation, exchange)
+        return ContractFindings(
+            name,
+            mode,
+            violations=tuple(v.line() for v in found),
+            warnings=tuple(v.line() for v in drift),
+        )
+
+
+def _endpoint(spec: Spec) -> tuple[str, str] | None:
+    parts = (spec.endpoint or "").split()
+    if len(parts) != 2 or not parts[1].startswith("/"):
+        return None
+    return parts[0].upper(), parts[1]
+
+
+def _request_paths(url: str, base_url: str | None) -> list[str]:
+    """The step's path without the base URL, then the URL's whole path."""
+    full = urlsplit(url).path
+    candidates = []
+    if base_url:
+        base_path = urlsplit(base_url).path.rstrip("/")
+        if base_path and full.startswith(base_path + "/"):
+            candidates.append(full[len(base_path) :])
+    candidates.append(full)
+    return candidates

@@ -1,0 +1,101 @@
+"""The pure core: path templates, media types, status keys, compiled-once validators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_apispec.contracts import loader, messages, paths, schemas
+from pytest_apispec.contracts.document import Version
+
+from .specs import openapi3, swagger2, write, write_contracts
+
+
+@pytest.fixture
+def contract30(tmp_path: Path) -> object:
+    write_contracts(tmp_path)
+    return loader.load(tmp_path / "v30.yaml")
+
+
+def test_templates_match_by_shape_most_specific_first(contract30: object) -> None:
+    index = paths.index_of(contract30)  # type: ignore[arg-type]
+    assert index.match("GET", "/clients/me").template == "/clients/me"  # type: ignore[union-attr]
+    assert index.match("GET", "/clients/42/").template == "/clients/{id}"  # type: ignore[union-attr]
+    assert index.match("GET", "/clients/a%2Fb") is None  # an encoded slash is no segment
+    assert index.match("POST", "/clients/42") is None
+    assert index.find("PUT", "/clients/{uid}").label == "PUT /clients/{id}"  # type: ignore[union-attr]
+    assert index.find("GET", "/clients/{uid}/x") is None
+    assert "PUT /clients/{id}" in index.nearest("PUT", "/client/{id}")
+
+
+def test_a_base_path_is_optional_in_both_directions(tmp_path: Path) -> None:
+    document = swagger2()
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    contract = loader.load(write(tmp_path / "c.json", document))
+    assert (contract.version, contract.base_path) == (Version.SWAGGER2, "/v2")
+    index = paths.index_of(contract)
+    assert index.match("GET", "/v2/clients/1") is index.match("GET", "/clients/1") is not None
+    served = openapi3()
+    served["servers"] = [{"url": "https://api.example.test/api/"}]
+    contract = loader.load(write(tmp_path / "s.json", served))
+    assert contract.base_path == "/api"
+
+
+@pytest.mark.parametrize(
+    ("declared", "actual", "chosen"),
+    [
+        (["application/json"], "application/json; charset=utf-8", "application/json"),
+        (["application/*", "application/json"], "application/json", "application/json"),
+        (["*/*"], "text/html", "*/*"),
+        (["text/plain; charset=utf-8"], "text/plain; charset=UTF-8", "text/plain; charset=utf-8"),
+        (["text/plain; charset=utf-8"], "text/plain; charset=latin-1", None),
+        (["application/json"], None, None),
+        (["application/problem+json"], "application/problem+json", "application/problem+json"),
+    ],
+)
+def test_media_types_compare_as_http_says(
+    declared: list[str], actual: str | None, chosen: str | None
+) -> None:
+    assert messages.matching_media(declared, actual) == chosen
+
+
+def test_status_keys_exact_then_range_then_default() -> None:
+    responses = {"200": {}, "4XX": {}, "default": {}, 201: {}}
+    assert messages.status_key(responses, 200) == "200"
+    assert messages.status_key(responses, 201) == 201  # YAML reads an unquoted 201 as a number
+    assert messages.status_key(responses, 404) == "4XX"
+    assert messages.status_key(responses, 503) == "default"
+    assert messages.status_key({"2xx": {}}, 204) == "2xx"
+    assert messages.status_key({"200": {}}, 500) is None
+
+
+def test_a_validator_is_compiled_once_per_schema_and_direction(contract30: object) -> None:
+    operation = paths.index_of(contract30).match("GET", "/clients/5")  # type: ignore[arg-type]
+    assert operation is not None
+    pointer = operation.pointer + "/responses/200/content/application~1json/schema"
+    first = schemas.contract_check(contract30, operation.uri, pointer, schemas.Direction.RESPONSE)  # type: ignore[arg-type]
+    again = schemas.contract_check(contract30, operation.uri, pointer, schemas.Direction.RESPONSE)  # type: ignore[arg-type]
+    other = schemas.contract_check(contract30, operation.uri, pointer, schemas.Direction.REQUEST)  # type: ignore[arg-type]
+    assert first is again and first is not other
+
+
+def test_a_contract_is_loaded_once_per_resolved_path(tmp_path: Path) -> None:
+    write_contracts(tmp_path)
+    (tmp_path / "sub").mkdir()
+    assert loader.load(tmp_path / "v30.yaml") is loader.load(tmp_path / "sub" / ".." / "v30.yaml")
+
+
+def test_violations_are_frozen_lines() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from pytest_apispec.contracts.violations import Violation, json_path
+
+    violation = Violation("$.a", "type: integer", '"x"', "c.json#/components/schemas/A")
+    assert (
+        violation.line()
+        == 'contract: $.a: wants type: integer, got "x" (c.json#/components/schemas/A)'
+    )
+    with pytest.raises(FrozenInstanceError):
+        violation.where = "$"  # type: ignore[misc]
+    assert json_path(["data", "items", 0, "a b"]) == '$.data.items[0]["a b"]'

@@ -1,0 +1,343 @@
+"""Every response of a matched step is held against the doc's contract, for Swagger 2.0,
+OpenAPI 3.0 and 3.1: end to end, with pytest on real docs against a server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from apispec_helpers import DocWriter
+
+from .server import Answer, RouteServer
+from .specs import GOOD_CLIENT, VERSIONS, write_contracts
+
+
+@pytest.fixture(params=sorted(VERSIONS))
+def version(
+    request: pytest.FixtureRequest,
+    pytester: pytest.Pytester,
+    api: RouteServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The contracts in ``swagger/``; 2.0's basePath /v2 is part of the base URL."""
+    write_contracts(pytester.path / "swagger")
+    if request.param == "2.0":
+        monkeypatch.setenv("API_BASE_URL", api.url + "/v2")
+    return str(request.param)
+
+
+def prefix(version: str) -> str:
+    return "/v2" if version == "2.0" else ""
+
+
+def front(version: str, endpoint: str = "GET /clients/{id}", extra: str = "") -> str:
+    return (
+        f'endpoint: "{endpoint}"\nswagger: swagger/{VERSIONS[version][0]}\ntokens: [staff]\n{extra}'
+    )
+
+
+GET_5 = "- id: read\n  method: GET\n  path: /clients/5"
+
+
+def junit(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, str]]:
+    xml = pytester.path / "junit.xml"
+    result = pytester.runpytest(f"--junitxml={xml}", *args)
+    cases = list(ET.parse(xml).getroot().iter("testcase"))
+    properties = {p.attrib["name"]: p.attrib["value"] for c in cases for p in c.iter("property")}
+    return result, properties
+
+
+def test_a_conforming_response_passes_with_the_contract_properties(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route("GET", prefix(version) + "/clients/5", Answer(200, GOOD_CLIENT))
+    write_doc("get.md", front(version), GET_5)
+    result, properties = junit(pytester)
+    result.assert_outcomes(passed=1)
+    assert properties["contract"] == f"swagger/{VERSIONS[version][0]}"
+    assert properties["contract_violations"] == "0"
+
+
+def test_every_violation_of_the_body_is_a_line_with_path_rule_value_and_pointer(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    bad = {**GOOD_CLIENT, "id": "five", "status": "gone", "created": "yesterday"}
+    del bad["name"]
+    api.route("GET", prefix(version) + "/clients/5", Answer(200, bad))
+    write_doc("get.md", front(version), GET_5)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    file = VERSIONS[version][0]
+    where = "definitions" if version == "2.0" else "components/schemas"
+    result.stdout.fnmatch_lines_random(
+        [
+            f'*contract: $.id: wants type: integer, got "five" ({file}#/{where}/Client/properties/id)',
+            f"*contract: $: wants required: name, got (missing) ({file}#/{where}/Client)",
+            '*contract: $.status: wants enum: [[]active, expired], got "gone"*',
+            '*contract: $.created: wants format: date-time, got "yesterday"*',
+        ]
+    )
+    assert "contract: $.nickname" not in result.stdout.str()  # an unknown format is no error
+    result.stdout.fnmatch_lines(["*request:  GET*/clients/5", "*repeat it with:*"])
+
+
+def test_an_undocumented_status_names_the_documented_ones(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route("GET", prefix(version) + "/clients/5", Answer(401, {"detail": "who"}))
+    write_doc("get.md", front(version), GET_5 + "\n  expect: {status: 401}")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*contract: status 401 is not documented for GET /clients/{id} (documented: 200, 404)*"]
+    )
+
+
+@pytest.mark.parametrize(("status", "body"), [(201, GOOD_CLIENT), (500, {"detail": "x"})])
+def test_a_range_and_default_document_a_status(
+    pytester: pytest.Pytester,
+    write_doc: DocWriter,
+    api: RouteServer,
+    version: str,
+    status: int,
+    body: object,
+) -> None:
+    api.route("PUT", prefix(version) + "/clients/5", Answer(status, body))
+    step = f"- method: PUT\n  path: /clients/5\n  body: {{name: Ada, status: active}}\n  expect: {{status: {status}}}"
+    write_doc("put.md", front(version, "PUT /clients/{id}"), step)
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_default_checks_the_schema_of_its_status(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route("PUT", prefix(version) + "/clients/5", Answer(500, {"detail": 7}))
+    step = "- method: PUT\n  path: /clients/5\n  body: {name: Ada, status: active}\n  expect: {status: 500}"
+    write_doc("put.md", front(version, "PUT /clients/{id}"), step)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*contract: $.detail: wants type: string, got 7*"])
+
+
+def test_nullable_is_read_in_each_dialect(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    """``nullable`` (3.0), ``x-nullable`` (2.0), ``type: [string, 'null']`` (3.1)."""
+    api.route("GET", prefix(version) + "/clients/5", Answer(200, {**GOOD_CLIENT, "name": None}))
+    api.route("GET", prefix(version) + "/clients/6", Answer(200, {**GOOD_CLIENT, "status": None}))
+    write_doc("nullable.md", front(version), GET_5)
+    write_doc("not_nullable.md", front(version), GET_5.replace("/5", "/6"))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["not_nullable.md:*failed", "*contract: $.status: wants*got null*"])
+
+
+def test_write_only_may_not_be_answered_and_need_not_be(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    if version == "2.0":
+        pytest.skip("Swagger 2.0 has no writeOnly")
+    api.route("GET", "/clients/5", Answer(200, {**GOOD_CLIENT, "password": "hunter2"}))
+    write_doc("get.md", front(version), GET_5)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ['*contract: $.password: wants writeOnly: not in a response, got "hunter2"*']
+    )
+
+
+def test_a_request_body_that_breaks_the_contract_warns_and_never_fails(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    """``id`` is readOnly: a request may not send it; ``status`` must be in its enum."""
+    api.route("PUT", prefix(version) + "/clients/5", Answer(200, GOOD_CLIENT))
+    step = "- method: PUT\n  path: /clients/5\n  body: {id: 5, name: Ada, status: sleeping, password: x}"
+    write_doc("put.md", front(version, "PUT /clients/{id}"), step)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, warnings=1)
+    text = result.stdout.str()
+    assert "put.md: the request body drifts from swagger/" in text
+    assert "request body.status: wants enum: [[]active, expired]" in text or (
+        "request body.id: wants readOnly: not in a request" in text
+    )
+
+
+def test_content_type_and_body_presence_are_checked(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    p = prefix(version)
+    api.route("GET", p + "/clients/5", Answer(200, b"<html/>", "text/html"))
+    api.route("GET", p + "/clients/6", Answer(200, None))
+    api.route("DELETE", p + "/clients/7", Answer(204, None))
+    api.route("GET", p + "/clients/8", Answer(200, b"{not json", "application/json"))
+    write_doc("html.md", front(version), GET_5)
+    write_doc("empty.md", front(version), GET_5.replace("/5", "/6"))
+    write_doc(
+        "gone.md", front(version, "DELETE /clients/{id}"), "- method: DELETE\n  path: /clients/7"
+    )
+    write_doc("broken.md", front(version), GET_5.replace("/5", "/8"))
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "broken.md:16: step 'read' failed",
+            "*- contract: wants a JSON body (application/json), got a body that is not JSON*",
+            "empty.md:16: step 'read' failed",
+            "*- contract: wants a body (application/json), got none*",
+            "html.md:16: step 'read' failed",
+            "*- contract: wants Content-Type application/json, got text/html*",
+        ]
+    )
+
+
+def test_a_cross_file_ref_to_a_recursive_schema(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    tree = {"name": "root", "children": [{"name": "a", "children": [{"name": 3}]}, {}]}
+    api.route("GET", prefix(version) + "/tree", Answer(200, tree))
+    write_doc("tree.md", front(version, "GET /tree"), "- method: GET\n  path: /tree")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*contract: $.children[[]0].children[[]0].name: wants type: string, got 3 (common.yaml#/Node/properties/name)",
+            "*contract: $.children[[]1]: wants required: name, got (missing) (common.yaml#/Node)",
+        ]
+    )
+
+
+def test_the_most_specific_template_wins(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    """``/clients/me`` is its own operation, not ``/clients/{id}`` with id ``me``."""
+    api.route("GET", prefix(version) + "/clients/me", Answer(200, {"me": "yes"}))
+    write_doc("me.md", front(version, "GET /clients/me"), "- method: GET\n  path: /clients/me")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*contract: $.me: wants type: boolean, got "yes"*'])
+
+
+def test_a_step_without_an_operation_is_not_checked_and_other_steps_are(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    p = prefix(version)
+    api.route("GET", p + "/health", Answer(200, {"anything": True}))
+    api.route("GET", p + "/clients/5", Answer(200, {**GOOD_CLIENT, "id": "x"}))
+    steps = f"- id: other\n  method: GET\n  path: /health\n{GET_5}"
+    write_doc("two.md", front(version, "PUT /clients/{id}").replace("PUT", "GET"), steps)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*step 'read'*", '*contract: $.id: wants type: integer, got "x"*'])
+
+
+def test_an_endpoint_the_contract_lacks_fails_with_the_nearest_operations(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route("GET", prefix(version) + "/clients/5", Answer(200, GOOD_CLIENT))
+    write_doc("typo.md", front(version, "PUT /client/{uid}"), GET_5.replace("GET", "PUT"))
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            f"*contract swagger/{VERSIONS[version][0]} has no operation PUT /client/{{uid}} (nearest: *PUT /clients/{{id}}*"
+        ]
+    )
+
+
+def test_parameter_names_and_a_trailing_slash_do_not_matter(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route("GET", prefix(version) + "/clients/5/", Answer(200, {**GOOD_CLIENT, "id": "x"}))
+    write_doc("slash.md", front(version, "GET /clients/{uid}/"), GET_5 + "/")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*contract: $.id: wants type: integer, got "x"*'])
+
+
+def test_the_token_never_shows_in_a_violation(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    api.route(
+        "GET",
+        prefix(version) + "/clients/5",
+        Answer(200, {**GOOD_CLIENT, "id": "contract-secret-4c1e9a"}),
+    )
+    write_doc("leak.md", front(version), GET_5)
+    xml = pytester.path / "junit.xml"
+    result = pytester.runpytest("-vv", "--tb=long", f"--junitxml={xml}")
+    result.assert_outcomes(failed=1)
+    assert "contract: $.id: wants type: integer" in result.stdout.str()
+    assert "contract-secret-4c1e9a" not in result.stdout.str() + xml.read_text()
+
+
+def test_the_base_path_may_be_in_the_base_url_or_in_the_step(
+    pytester: pytest.Pytester,
+    write_doc: DocWriter,
+    api: RouteServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """2.0's basePath, and the FastAPI case: ``servers: [{url: /api}]``, docs whose endpoint
+    has /api, and a base URL ending in /api."""
+    write_contracts(pytester.path / "swagger")
+    (pytester.path / "swagger" / "fastapi.yaml").write_text(
+        """
+openapi: 3.0.2
+info: {title: conduit, version: "1"}
+servers: [{url: /api}]
+paths:
+  /articles/{slug}:
+    put:
+      responses:
+        "200":
+          description: ok
+          content: {application/json: {schema: {type: object, required: [article]}}}
+""",
+        encoding="utf-8",
+    )
+    api.route("PUT", "/api/articles/hello", Answer(200, {"nope": 1}))
+    api.route("GET", "/v2/clients/5", Answer(200, {**GOOD_CLIENT, "id": "x"}))
+    monkeypatch.setenv("API_BASE_URL", api.url + "/api")
+    write_doc(
+        "fastapi.md",
+        'endpoint: "PUT /api/articles/{slug}"\nswagger: swagger/fastapi.yaml',
+        "- method: PUT\n  path: /articles/hello",
+    )
+    write_doc(
+        "in_step.md",
+        'endpoint: "GET /v2/clients/{id}"\nswagger: swagger/v20.json',
+        f"- method: GET\n  path: {api.url}/v2/clients/5",
+    )
+    result = pytester.runpytest("-o", "api_allowed_hosts=127.0.0.1")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "fastapi.md:*failed",
+            "*- contract: $: wants required: article, got (missing)*",
+            "in_step.md:*failed",
+            '*- contract: $.id: wants type: integer, got "x"*',
+        ]
+    )
+
+
+def test_an_openapi_key_is_the_same_as_swagger(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    write_contracts(pytester.path / "swagger")
+    api.route("GET", "/clients/5", Answer(200, {**GOOD_CLIENT, "id": "x"}))
+    write_doc("get.md", 'endpoint: "GET /clients/{id}"\nopenapi: swagger/v30.yaml', GET_5)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(['*contract: $.id: wants type: integer, got "x"*'])
+
+
+def test_a_text_body_is_checked_for_its_content_type_only(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    write_contracts(pytester.path / "swagger")
+    api.route("GET", "/text", Answer(200, b"hello", "text/plain; charset=utf-8"))
+    write_doc(
+        "text.md",
+        'endpoint: "GET /text"\nswagger: swagger/v30.yaml',
+        "- method: GET\n  path: /text",
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
