@@ -75,7 +75,7 @@ class ContractCoverageRun:
         for item in items:
             spec = getattr(item, "spec", None)  # a doc's item, or its lint item
             if isinstance(spec, Spec) and spec.provenance.swagger:
-                self.docs[item.nodeid] = (spec.provenance.swagger, spec.endpoint)
+                self.docs[item.nodeid] = (spec.provenance.swagger, _endpoint_of(spec))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.is_worker:
@@ -182,6 +182,16 @@ class ContractCoverageRun:
             error = self.write_error
             shown = bestrelpath(self.config.invocation_params.dir, Path(path).resolve())
             terminalreporter.write_line(error or f"coverage report written to {shown}")
+
+
+def _endpoint_of(spec: Spec) -> str | None:
+    """The doc's ``endpoint``; without one, what its first test step sends (``{{id}}`` read
+    as the template parameter ``{id}``)."""
+    if spec.endpoint or not spec.test_request:
+        return spec.endpoint
+    step = spec.test_request[0]
+    path = step.path.split("?", 1)[0].replace("{{", "{").replace("}}", "}")
+    return f"{step.method} {path}"
 
 
 _WORSE = {

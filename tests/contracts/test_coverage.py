@@ -174,3 +174,15 @@ def test_without_the_option_nothing_is_reported(
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert "apispec coverage" not in result.stdout.str()
     assert not list(Path(pytester.path).glob("*.json"))
+
+
+def test_a_doc_without_an_endpoint_counts_by_its_first_test_step(
+    pytester: pytest.Pytester, shop: RouteServer, write_doc: DocWriter
+) -> None:
+    write_doc(
+        "e_delete.md",
+        "swagger: swagger/shop.json",
+        "- method: DELETE\n  path: /items/{{item}}",
+    )
+    _, report = report_of(pytester, "--api-lint", "-o", "api_lint_vars=item")
+    assert rows(report)["DELETE /items/{id}"]["docs"] == ["e_delete.md"]
