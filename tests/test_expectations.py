@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import responses
 from apispec_helpers import DocWriter, line_of
@@ -183,3 +185,20 @@ def test_a_later_test_step_is_not_sent_after_a_failing_one(
     write_doc("doc.md", CLIENT_DOC, test)
     pytester.runpytest().assert_outcomes(failed=1)
     assert [target for _, _, target in demo_env.requests_log] == ["/platform/v1/clients/999"]
+
+
+def test_expectations_that_only_name_statuses_are_one_shared_object(tmp_path: Path) -> None:
+    """The memory target (20,000 docs) counts on it: most steps only say expect.status."""
+    from pytest_apispec.docformat.parser import read_spec
+
+    specs = []
+    for name, expect in (("a", "{status: [200, 201]}"), ("b", "\n      status: [200, 201]")):
+        path = tmp_path / f"{name}.md"
+        path.write_text(
+            f'---\nendpoint: "GET /x"\n---\n## Test Request\n\n```yaml\nsteps:\n'
+            f"  - method: GET\n    path: /x\n    expect: {expect}\n```\n",
+            encoding="utf-8",
+        )
+        specs.append(read_spec(path))
+    first, second = (spec.test_request[0].expect for spec in specs if spec is not None)
+    assert first is second and first.status == (200, 201) and not first.json

@@ -498,12 +498,18 @@ def _retries(fields: _Fields) -> int | None:
     return value
 
 
+_STATUS_ONLY: dict[tuple[int, ...], Expectation] = {}
+_STATUS_ONLY_MAX = 1024  # distinct status lists kept; a hostile folder cannot grow it further
+
+
 def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
     if raw is None:
-        return Expectation()
+        return _status_only(())
     fields = _Fields(path, raw if isinstance(raw, Mapping) else {}, line, f"{label}: ")
     if not isinstance(raw, Mapping):
         raise fields.error("'expect' must be a mapping, such as expect: {status: 200}")
+    if raw.keys() <= {"status"}:
+        return _status_only(_statuses(fields, raw.get("status")))
     return Expectation(
         status=_statuses(fields, raw.get("status")),
         json=fields.mapping("json"),
@@ -513,6 +519,17 @@ def _expectation(path: Path, raw: Any, line: int, label: str) -> Expectation:
         schema=contractkeys.expect_schema(fields.error, raw),
         match=contractkeys.expect_match(fields.error, raw),
     )
+
+
+def _status_only(status: tuple[int, ...]) -> Expectation:
+    """One shared object for each ``expect`` that only names statuses, the usual case: a
+    folder of 20,000 docs holds a handful of distinct ones (frozen, so sharing is safe)."""
+    known = _STATUS_ONLY.get(status)
+    if known is None:
+        known = Expectation(status=status)
+        if len(_STATUS_ONLY) < _STATUS_ONLY_MAX:
+            _STATUS_ONLY[status] = known
+    return known
 
 
 def _statuses(fields: _Fields, value: Any) -> tuple[int, ...]:
