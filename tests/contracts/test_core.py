@@ -80,6 +80,36 @@ def test_a_validator_is_compiled_once_per_schema_and_direction(contract30: objec
     assert first is again and first is not other
 
 
+@pytest.mark.parametrize("name", ["v20.json", "v30.yaml"])
+def test_references_are_looked_up_once_per_contract_not_per_response(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A recursive schema in another file: the second response is validated without a single
+    registry lookup, and reported the same, place in the contract included."""
+    from referencing._core import Resolver
+
+    write_contracts(tmp_path)
+    contract = loader.load(tmp_path / name)
+    operation = paths.index_of(contract).match("GET", "/tree")
+    assert operation is not None
+    lookups = []
+    lookup = Resolver.lookup
+    monkeypatch.setattr(
+        Resolver, "lookup", lambda self, ref: lookups.append(ref) or lookup(self, ref)
+    )
+    tree = {"name": "a", "children": [{"name": "b", "children": [{"name": 3}]}]}
+    exchange = messages.Exchange("GET", 200, "application/json", 10, True, tree)
+    first = messages.check_response(contract, operation, exchange)
+    looked_up = len(lookups)
+    again = messages.check_response(contract, operation, exchange)
+    assert looked_up > 0 and len(lookups) == looked_up
+    assert first == again
+    assert [v.line() for v in again] == [
+        "contract: $.children[0].children[0].name: wants type: string, got 3 "
+        "(common.yaml#/Node/properties/name)"
+    ]
+
+
 def test_a_contract_is_loaded_once_per_resolved_path(tmp_path: Path) -> None:
     write_contracts(tmp_path)
     (tmp_path / "sub").mkdir()
