@@ -110,6 +110,23 @@ def test_references_are_looked_up_once_per_contract_not_per_response(
     ]
 
 
+def test_a_json_contracts_refs_are_found_while_parsing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large JSON contract is not walked again for its ``$ref``s; a YAML file it refers to
+    is, and a broken ``$ref`` in JSON is still found."""
+    write_contracts(tmp_path)
+    walked = []
+    refs_in = loader._refs_in
+    monkeypatch.setattr(loader, "_refs_in", lambda doc: walked.append(doc) or refs_in(doc))
+    contract = loader.load(tmp_path / "v20.json")
+    assert walked == [contract.files[(tmp_path / "common.yaml").as_uri()]]
+    broken = swagger2()
+    broken["definitions"]["Client"] = {"$ref": "#/definitions/Nowhere"}
+    with pytest.raises(loader.ContractError, match="Nowhere' cannot be resolved"):
+        loader.load(write(tmp_path / "broken.json", broken))
+
+
 def test_a_contract_is_loaded_once_per_resolved_path(tmp_path: Path) -> None:
     write_contracts(tmp_path)
     (tmp_path / "sub").mkdir()
