@@ -57,6 +57,12 @@ def forget() -> None:
 
 def read_document(path: Path) -> Any:
     """One JSON or YAML file, within the size limit."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[Any, set[str] | None]:
+    """The parsed file and, for JSON, the distinct ``$ref`` strings met while parsing it (one
+    walk of a large contract fewer); ``None`` for YAML, whose are found by :func:`_refs_in`."""
     try:
         size = path.stat().st_size
         if size > MAX_CONTRACT_BYTES:
@@ -81,13 +87,20 @@ def read_document(path: Path) -> Any:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContractError(path, line, "is not valid UTF-8; save it as UTF-8") from None
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
-        return _json(path, text)
-    return _yaml(path, text)
+        refs_found: set[str] = set()
+        return _json(path, text, refs_found), refs_found
+    return _yaml(path, text), None
 
 
-def _json(path: Path, text: str) -> Any:
+def _json(path: Path, text: str, refs_found: set[str]) -> Any:
+    def collect(node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            refs_found.add(ref)
+        return node
+
     try:
-        return json.loads(text)
+        return json.loads(text, object_hook=collect)
     except json.JSONDecodeError as exc:
         raise ContractError(path, exc.lineno, f"is not valid JSON: {exc.msg}") from None
     except RecursionError:
@@ -105,11 +118,11 @@ def _yaml(path: Path, text: str) -> Any:
 
 
 def _load(path: Path) -> Contract:
-    document = read_document(path)
+    document, refs_found = _read(path)
     version = _version(path, document)
     uri = path.as_uri()
     files: dict[str, Any] = {uri: document}
-    _check_refs(path, uri, files)
+    _check_refs(path, uri, files, {uri: refs_found} if refs_found is not None else {})
     contract = Contract(
         path=path,
         uri=uri,
@@ -160,20 +173,24 @@ def _url_path(url: str) -> str:
     return urlsplit(url).path if "://" in url else url.split("?", 1)[0]
 
 
-def _check_refs(path: Path, uri: str, files: dict[str, Any]) -> None:
-    """Follow every ``$ref`` of the contract and of the files it reaches."""
+def _check_refs(path: Path, uri: str, files: dict[str, Any], parsed: dict[str, set[str]]) -> None:
+    """Follow every ``$ref`` of the contract and of the files it reaches (``parsed``: those
+    already found while parsing, by file)."""
     found: dict[str, set[str]] = {}  # file -> the distinct $refs written in it
     pending = [uri]
     while pending:
         current = pending.pop()
-        found[current] = _refs_in(files[current])
+        known = parsed.get(current)
+        found[current] = known if known is not None else _refs_in(files[current])
         for ref in sorted(found[current]):
             try:
                 target, pointer = refs.split(current, ref)
             except refs.RefError as exc:
                 raise ContractError(_path_of(current), None, str(exc)) from None
             if target not in files:
-                files[target] = _read_referenced(current, target, ref)
+                files[target], target_refs = _read_referenced(current, target, ref)
+                if target_refs is not None:
+                    parsed[target] = target_refs
                 pending.append(target)
             try:
                 refs.lookup(files[target], pointer)
@@ -184,9 +201,9 @@ def _check_refs(path: Path, uri: str, files: dict[str, Any]) -> None:
     _check_cycles(files, found)
 
 
-def _read_referenced(current: str, target: str, ref: str) -> Any:
+def _read_referenced(current: str, target: str, ref: str) -> tuple[Any, set[str] | None]:
     try:
-        return read_document(_path_of(target))
+        return _read(_path_of(target))
     except ContractError as exc:
         raise ContractError(_path_of(current), None, f"$ref {ref!r} names {exc}") from None
 

@@ -9,6 +9,7 @@ with ``contract``; the mode (strict, warn, off) decides what they do, the pytest
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,9 @@ class ContractFindings:
 class ContractChecks:
     """The contract checks of one run: finds each doc's contract and operation."""
 
-    def __init__(self, settings: ApiSettings) -> None:
+    def __init__(self, settings: ApiSettings, on_loaded: Callable[[], None] | None = None) -> None:
         self.settings = settings
+        self.on_loaded = on_loaded  # after a contract is loaded: it lives until the process ends
         self._exists: dict[Path, bool] = {}
         self._loaded: dict[Path, Any] = {}
         self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
@@ -81,6 +83,8 @@ class ContractChecks:
             except loader.ContractError as error:
                 loaded = error
             self._loaded[path] = loaded
+            if self.on_loaded is not None and isinstance(loaded, Contract):
+                self.on_loaded()
         return loaded
 
     def _missing(self, spec: Spec) -> bool:

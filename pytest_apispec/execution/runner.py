@@ -47,6 +47,7 @@ class StepRunner:
         settings: ApiSettings,
         tokens: Mapping[str, str],
         on_secrets: Callable[[Iterable[str]], None] | None = None,
+        on_long_lived: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.tokens = tokens
@@ -54,7 +55,7 @@ class StepRunner:
         self.transport = Transport(session, settings, self.hosts)
         self.on_secrets = on_secrets  # told every cookie value a response sets
         isolate(session)
-        self.contracts = ContractChecks(settings)
+        self.contracts = ContractChecks(settings, on_long_lived)  # told a contract loaded
 
     def new_cookies(self) -> DocCookies:
         """A fresh cookie jar, for one doc (or one shared prerequisite)."""

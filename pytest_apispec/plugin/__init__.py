@@ -198,7 +198,13 @@ def apispec_runner(
     redactor = pytestconfig.stash[REDACTOR]
     redactor.add(apispec_tokens.values())
     # a cookie a response sets is a credential (a session): redacted like a token
-    return StepRunner(apispec_session, pytestconfig.stash[SETTINGS], apispec_tokens, redactor.add)
+    return StepRunner(
+        apispec_session,
+        pytestconfig.stash[SETTINGS],
+        apispec_tokens,
+        redactor.add,
+        on_long_lived=pytestconfig.stash[COLLECTION_GC].long_lived_made,
+    )
 
 
 @pytest.fixture(name=RUN_FIXTURE)

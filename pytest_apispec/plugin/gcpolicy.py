@@ -12,7 +12,10 @@ to catch unraisable exceptions (about 0.2 s each for 5,000 docs). So, once a doc
   it, pytest's exit collections and the interpreter's own at shutdown (which otherwise take a
   second for 5,000 docs, since pytest keeps its last session alive until then) among them. A
   process that runs pytest again (``pytester``, a watcher) unfreezes it when the next session
-  is configured, so the earlier session can be freed.
+  is configured, so the earlier session can be freed;
+* a contract a doc names, loaded while the docs run and kept until the process ends, is frozen
+  the same way once it is loaded (:meth:`CollectionGc.long_lived_made`): the full collections
+  of a run (two at exit among them) otherwise traverse its document again each time.
 
 A session without docs is left alone, ``api_tune_gc = false`` turns all this off, and nothing is
 frozen when something else already uses ``gc.freeze()`` (a pre-fork server in the tests, say)
@@ -57,3 +60,10 @@ class CollectionGc:
             gc.collect(1)  # the young garbage first: frozen, it would stay until the end
             gc.freeze()
             CollectionGc._frozen_by_a_session = True
+
+    def long_lived_made(self) -> None:
+        """Freeze what was made for good since (a loaded contract): only where the session froze
+        what collection made, so never when the policy is off or someone else freezes."""
+        if CollectionGc._frozen_by_a_session and gc.get_freeze_count():
+            gc.collect(1)
+            gc.freeze()

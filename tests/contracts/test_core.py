@@ -80,6 +80,53 @@ def test_a_validator_is_compiled_once_per_schema_and_direction(contract30: objec
     assert first is again and first is not other
 
 
+@pytest.mark.parametrize("name", ["v20.json", "v30.yaml"])
+def test_references_are_looked_up_once_per_contract_not_per_response(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A recursive schema in another file: the second response is validated without a single
+    registry lookup, and reported the same, place in the contract included."""
+    from referencing._core import Resolver
+
+    write_contracts(tmp_path)
+    contract = loader.load(tmp_path / name)
+    operation = paths.index_of(contract).match("GET", "/tree")
+    assert operation is not None
+    lookups = []
+    lookup = Resolver.lookup
+    monkeypatch.setattr(
+        Resolver, "lookup", lambda self, ref: lookups.append(ref) or lookup(self, ref)
+    )
+    tree = {"name": "a", "children": [{"name": "b", "children": [{"name": 3}]}]}
+    exchange = messages.Exchange("GET", 200, "application/json", 10, True, tree)
+    first = messages.check_response(contract, operation, exchange)
+    looked_up = len(lookups)
+    again = messages.check_response(contract, operation, exchange)
+    assert looked_up > 0 and len(lookups) == looked_up
+    assert first == again
+    assert [v.line() for v in again] == [
+        "contract: $.children[0].children[0].name: wants type: string, got 3 "
+        "(common.yaml#/Node/properties/name)"
+    ]
+
+
+def test_a_json_contracts_refs_are_found_while_parsing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large JSON contract is not walked again for its ``$ref``s; a YAML file it refers to
+    is, and a broken ``$ref`` in JSON is still found."""
+    write_contracts(tmp_path)
+    walked = []
+    refs_in = loader._refs_in
+    monkeypatch.setattr(loader, "_refs_in", lambda doc: walked.append(doc) or refs_in(doc))
+    contract = loader.load(tmp_path / "v20.json")
+    assert walked == [contract.files[(tmp_path / "common.yaml").as_uri()]]
+    broken = swagger2()
+    broken["definitions"]["Client"] = {"$ref": "#/definitions/Nowhere"}
+    with pytest.raises(loader.ContractError, match="Nowhere' cannot be resolved"):
+        loader.load(write(tmp_path / "broken.json", broken))
+
+
 def test_a_contract_is_loaded_once_per_resolved_path(tmp_path: Path) -> None:
     write_contracts(tmp_path)
     (tmp_path / "sub").mkdir()

@@ -3,6 +3,7 @@ never at collection."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import time
@@ -189,3 +190,30 @@ def test_a_contract_is_loaded_once_per_process_and_never_at_collection(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
     result.assert_outcomes(passed=5, failed=1)
     assert "loads: ['broken.yaml', 'v30.yaml'] heavy" in result.stdout.str()
+
+
+@pytest.mark.skipif(not hasattr(gc, "freeze"), reason="no gc.freeze() on this interpreter")
+@pytest.mark.parametrize("tune_gc", [True, False])
+def test_a_loaded_contract_is_frozen_out_of_the_garbage_collectors_way(
+    pytester: pytest.Pytester, write_doc: DocWriter, served: RouteServer, tune_gc: bool
+) -> None:
+    """The full collections of the rest of the run (and those at exit) skip the contract's
+    document, as they skip what collection made; ``api_tune_gc = false`` leaves it alone."""
+    write_contracts(pytester.path / "swagger")
+    write_doc("doc.md", front("swagger/v30.yaml"), GOOD)
+    pytester.makeini(f"[pytest]\napi_tune_gc = {str(tune_gc).lower()}\n")
+    pytester.makepyfile(
+        test_later="""
+        import gc
+        from pathlib import Path
+        from pytest_apispec.contracts import loader
+
+        def test_later():
+            document = loader.load(Path("swagger/v30.yaml")).root
+            tracked = any(o is document for o in gc.get_objects())
+            print(f"contract tracked: {tracked}")
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-s")
+    result.assert_outcomes(passed=2)
+    assert f"contract tracked: {not tune_gc}" in result.stdout.str()
