@@ -54,7 +54,7 @@ def test_a_clean_doc_passes_with_the_node_id_of_a_normal_run_and_sends_nothing(
     assert lint_item.location == normal_item.location == ("specs/a.md", 21, "PUT /a/{uid}")
 
 
-def test_near_miss_keys_fail_with_their_lines_and_warn_in_a_normal_run(
+def test_near_miss_keys_fail_on_their_own_lines_and_warn_in_a_normal_run(
     pytester: pytest.Pytester, write_doc: DocWriter
 ) -> None:
     path = write_doc(
@@ -76,17 +76,18 @@ def test_near_miss_keys_fail_with_their_lines_and_warn_in_a_normal_run(
     )
     result = lint(pytester)
     result.assert_outcomes(failed=1)
-    step = line_of(path, "- id: get")
+    # each on the line of the misspelt key itself
     result.stdout.fnmatch_lines(
         [
             "typos.md:3: frontmatter: unknown key 'expectedOutcom', did you mean"
             " 'expectedOutcome'? (an unknown key is ignored)",
             "typos.md:4: frontmatter: unknown key 'useFallBackApi',"
             " did you mean 'useFallbackApi'?*",
-            f"typos.md:{step}: step 'get': unknown key 'onfail', did you mean 'onFail'?*",
-            f"typos.md:{line_of(path, 'status: 200')}: step 'get': expect: unknown key 'jsno',"
+            f"typos.md:{line_of(path, 'onfail:')}: step 'get': unknown key 'onfail',"
+            " did you mean 'onFail'?*",
+            f"typos.md:{line_of(path, 'jsno:')}: step 'get': expect: unknown key 'jsno',"
             " did you mean 'json'?*",
-            f"typos.md:{line_of(path, '- id: second')}: step 'second': unknown key 'expcet',"
+            f"typos.md:{line_of(path, 'expcet:')}: step 'second': unknown key 'expcet',"
             " did you mean 'expect'?*",
         ]
     )

@@ -107,13 +107,17 @@ def _one_swap_apart(a: str, b: str) -> bool:
 def near_misses(
     mapping: Mapping[Any, Any], known: frozenset[str], line: int, where: str
 ) -> tuple[NearMiss, ...]:
-    """The near-miss keys of one mapping, each reported on ``line``."""
+    """The near-miss keys of one mapping, each reported on its own line when the mapping knows
+    it (a ``yamlsafe.LineDict``), else on ``line``, the mapping's."""
     found = []
+    line_of = getattr(mapping, "line_of", None)
+    start = getattr(mapping, "line", 0)
     for key in mapping:
         if isinstance(key, str) and key not in known:
             close = suggestion(key, known)
             if close is not None:
-                found.append(NearMiss(line, where, key, close))
+                at = line + line_of(key) - start if line_of is not None else line
+                found.append(NearMiss(at, where, key, close))
     return tuple(found)
 
 

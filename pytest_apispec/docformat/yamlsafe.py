@@ -27,9 +27,15 @@ MAX_YAML_DEPTH = MAX_DEPTH + 8  # a whole block: steps -> step -> body -> ...
 
 
 class LineDict(dict[Any, Any]):
-    """A mapping from YAML that knows its 0-based line inside the loaded text."""
+    """A mapping from YAML that knows its 0-based line inside the loaded text, and the line
+    of each of its keys (a misspelt key is reported where it is written)."""
 
     line: int = 0
+    key_lines: dict[Any, int] | None = None
+
+    def line_of(self, key: Any) -> int:
+        lines = self.key_lines
+        return lines.get(key, self.line) if lines is not None else self.line
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[valid-type,misc]
@@ -41,6 +47,9 @@ def _construct_line_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> 
     mapping.line = node.start_mark.line
     yield mapping
     mapping.update(loader.construct_mapping(node))
+    mapping.key_lines = {
+        key.value: key.start_mark.line for key, _ in node.value if isinstance(key, yaml.ScalarNode)
+    }
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_mapping)
@@ -157,6 +166,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, built: dict[int, Any]) -> A
         loader.flatten_mapping(node)  # '<<' merge keys
         value = built[id(node)] = LineDict()
         value.line = node.start_mark.line
+        value.key_lines = key_lines = {}
         for key_node, value_node in node.value:
             key = _build(loader, key_node, built)
             if not isinstance(key, Hashable):
@@ -167,6 +177,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, built: dict[int, Any]) -> A
                     key_node.start_mark,
                 )
             value[key] = _build(loader, value_node, built)
+            key_lines[key] = key_node.start_mark.line
     elif isinstance(node, yaml.ScalarNode) and node.tag == _INT and _too_many_digits(node.value):
         raise yaml.constructor.ConstructorError(
             None,

@@ -29,6 +29,8 @@ class ContractFindings:
     violations: tuple[str, ...] = ()  # the response's, and the doc's own (no such operation)
     warnings: tuple[str, ...] = ()  # the request body's: drift, never a failure
     not_found: bool = False  # no root configured and no such file: not checked
+    operation: str | None = None  # the operation the step matched (``GET /a/{id}``), if any
+    status: int | None = None  # the status it received, for coverage's statuses seen
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -184,6 +186,8 @@ class ContractChecks:
             mode,
             violations=tuple(v.line() for v in found),
             warnings=tuple(v.line() for v in drift),
+            operation=operation.label,
+            status=response.status_code,
         )
 
 

@@ -19,7 +19,7 @@ from pytest_apispec.docformat.speccache import SpecCache
 from pytest_apispec.execution.requirements import unmet_requirement
 from pytest_apispec.execution.results import ApiSpecFailure
 from pytest_apispec.execution.settings import ApiSettings
-from pytest_apispec.plugin import contracts, lint, markers, update_docs
+from pytest_apispec.plugin import contracts, coverage, lint, markers, update_docs
 from pytest_apispec.plugin.collect import (
     COLLECTION_GC,
     SETTINGS,
@@ -61,6 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.register_static(config)
     update_docs.configure(config)
     lint.configure(config)
+    coverage.configure(config)
     if not settings.contract_root_configured and settings.contract_root:
         summary = contracts.NotFoundSummary(Path(settings.contract_root), config.rootpath)
         config.pluginmanager.register(summary, "apispec-contracts-not-found")
@@ -219,3 +220,4 @@ def apispec_run(
     run = DocRun(item.spec, apispec_runner, {**settings.variables, **apispec_vars})
     yield run
     contracts.finish_doc(item, item.spec, run)
+    coverage.record(item.config, run.contract_findings)

@@ -73,6 +73,12 @@ INI_KEYS: Mapping[str, tuple[str, str, Any]] = {
         "bool",
         True,
     ),
+    "api_contracts": (
+        "contracts --api-coverage reports on even when no doc names them: glob patterns "
+        "relative to the contract root, one a line",
+        "linelist",
+        [],
+    ),
     "api_lint_vars": (
         "names of variables a conftest's apispec_vars provides, for --api-lint; one a line",
         "linelist",
@@ -148,6 +154,19 @@ def add_options(parser: pytest.Parser) -> None:
         default=False,
         help="check the docs without sending a request: each doc passes, or fails listing "
         "every problem as path:line: message [ini api_lint_vars]",
+    )
+    group.addoption(
+        "--api-coverage",
+        action="store_true",
+        default=False,
+        help="after the run (or --api-lint), a table of each contract's operations that have "
+        "a doc, and how they did [ini api_contracts]",
+    )
+    group.addoption(
+        "--api-coverage-report",
+        metavar="PATH",
+        help="write the coverage of every operation to PATH, as JSON (.json) or Markdown "
+        "(.md); implies --api-coverage; write it as --api-coverage-report=PATH",
     )
     group.addoption(
         "--api-swagger-root",
