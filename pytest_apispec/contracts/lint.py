@@ -79,9 +79,14 @@ class ContractLint:
 
 
 def _problems(spec: Spec, contract: Contract, name: str) -> Iterator[LintProblem]:
+    yield from _operation_problems(spec, contract, name)
+    yield from _schema_refs(spec, contract, name)
+
+
+def _operation_problems(spec: Spec, contract: Contract, name: str) -> Iterator[LintProblem]:
+    """The endpoint, then the statuses and the body of the test step it describes."""
     from pytest_apispec.contracts import paths
 
-    yield from _schema_refs(spec, contract, name)
     if not spec.test_request:
         return
     index = paths.index_of(contract)

@@ -281,7 +281,7 @@ def test_a_missing_contract_is_a_problem_only_when_a_root_is_configured(
     )
     lint(pytester).assert_outcomes(passed=1)  # as in a normal run: not checked
     (pytester.path / "contracts").mkdir()
-    result = lint(pytester, "--api-swagger-root", "contracts")
+    result = lint(pytester, "--api-swagger-root=contracts")
     result.assert_outcomes(failed=1)
     expected = pytester.path.resolve() / "contracts" / "swagger" / "lost.yaml"
     assert problems(result, "lost.md") == [
