@@ -34,12 +34,17 @@ class LintContext:
 
     ``configured``: variable names from ``api_vars`` and ``--api-var``; ``declared``: from
     ``api_lint_vars``, the names a conftest's ``apispec_vars`` fixture provides, which cannot be
-    known offline; ``swagger_root``: where the docs' contracts are, for the contract checks.
+    known offline; ``swagger_root``: the configured root of the docs' contracts, as given;
+    ``contract_root``: that root resolved as a normal run resolves it (the rootdir when none is
+    configured), and ``contract_root_configured`` whether one was: without one, a doc whose
+    contract is not there is not checked against it, as in a normal run.
     """
 
     configured: frozenset[str] = frozenset()
     declared: frozenset[str] = frozenset()
     swagger_root: str | None = None
+    contract_root: str | None = None
+    contract_root_configured: bool = False
 
 
 Check = Callable[[Spec, LintContext], Iterable[LintProblem]]
@@ -177,6 +182,14 @@ def _agreeing_step(spec: Spec, method: str | None, documented: list[str]) -> Ste
     return None
 
 
+def described_step(spec: Spec) -> Step | None:
+    """The test step the doc's ``endpoint`` describes: the first that sends its method and
+    path, else the Test Request's first step (``None`` without one)."""
+    endpoint = _endpoint(spec)
+    found = _agreeing_step(spec, *endpoint) if endpoint is not None else None
+    return found or (spec.test_request[0] if spec.test_request else None)
+
+
 def endpoint_agreement(spec: Spec, context: LintContext) -> Iterator[LintProblem]:
     """Some step of the Test Request sends the documented method and path."""
     endpoint = _endpoint(spec)
@@ -237,4 +250,5 @@ CHECKS: tuple[Check, ...] = (
     path_parameters,
     token_types,
 )
-"""The doc-only checks. The contract checks (#12) join after them in the pytest layer."""
+"""The doc-only checks. The contract checks (``contracts/lint.py``) join after them in the
+pytest layer."""

@@ -7,8 +7,9 @@ be parsed fails as in a normal run.
 
 In a normal run, a near-miss key (``expcet:``) is a warning at the doc's setup.
 
-The contract checks (#12) join the doc-only checks in :func:`lint_checks`, with the same
-signature; they read what they need from :class:`~pytest_apispec.docformat.lint.LintContext`.
+The contract checks (``contracts/lint.py``) join the doc-only checks in :func:`lint_checks`,
+with the same signature; they find each doc's contract as a normal run does, from the root the
+settings resolved (:class:`~pytest_apispec.docformat.lint.LintContext` carries it).
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ def configure(config: pytest.Config) -> None:
 
 
 def lint_checks(config: pytest.Config) -> tuple[lint.Check, ...]:
-    """The checks a lint run makes: the doc's own, then (later) those against its contract."""
-    return lint.CHECKS
+    """The checks a lint run makes: the doc's own, then those against its contract."""
+    from pytest_apispec.contracts.lint import ContractLint
+
+    return (*lint.CHECKS, ContractLint())
 
 
 def _context(config: pytest.Config) -> lint.LintContext:
@@ -59,6 +62,8 @@ def _context(config: pytest.Config) -> lint.LintContext:
             configured=frozenset(settings.variables),
             declared=frozenset(name for name in declared if name),
             swagger_root=settings.swagger_root,
+            contract_root=settings.contract_root,
+            contract_root_configured=settings.contract_root_configured,
         )
         config.stash[_CHECKS] = lint_checks(config)
     return context
