@@ -15,4 +15,20 @@ from __future__ import annotations
 from pytest_apispec._version import __version__
 from pytest_apispec.execution.settings import ApiSettings
 
-__all__ = ["ApiSettings", "__version__"]
+__all__ = ["ApiSettings", "ContractWarning", "NearMissKeyWarning", "__version__"]
+
+_WARNINGS = {
+    "ContractWarning": "pytest_apispec.plugin.contracts",
+    "NearMissKeyWarning": "pytest_apispec.plugin.lint",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The plugin's warning classes, for ``-W error::pytest_apispec.ContractWarning`` and
+    ``filterwarnings``; imported on first use (they live in the pytest layer)."""
+    module = _WARNINGS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pytest_apispec' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -142,6 +142,20 @@ def test_the_names_a_conftest_imports_keep_their_paths() -> None:
     assert callable(DemoApi) and DEMO_BUSINESS_ID and DEMO_LOGIN and DEMO_TOKENS
 
 
+def test_the_warning_classes_are_importable_from_the_package(pytester: pytest.Pytester) -> None:
+    """``-W error::pytest_apispec.ContractWarning`` is how a user makes a warning fail."""
+    import pytest_apispec
+    from pytest_apispec.plugin.contracts import ContractWarning
+    from pytest_apispec.plugin.lint import NearMissKeyWarning
+
+    assert pytest_apispec.ContractWarning is ContractWarning
+    assert pytest_apispec.NearMissKeyWarning is NearMissKeyWarning
+    with pytest.raises(AttributeError):
+        _ = pytest_apispec.NoSuchWarning  # type: ignore[attr-defined]
+    result = pytester.runpytest("-W", "error::pytest_apispec.NearMissKeyWarning", "-q")
+    assert result.ret == 5  # no tests, and the filter itself is accepted
+
+
 def test_the_entry_point_is_still_pytest_apispec_plugin() -> None:
     (entry,) = [e for e in importlib.metadata.entry_points(group="pytest11") if e.name == "apispec"]
     assert entry.value == "pytest_apispec.plugin"

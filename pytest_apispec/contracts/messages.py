@@ -26,6 +26,7 @@ class Exchange:
     is_json: bool  # the body parsed as JSON
     document: Any  # the parsed body, when is_json
     request_body: Any = None  # the JSON a step sent, or None
+    request_media: str | None = None  # the Content-Type of a form, multipart or text body sent
 
 
 # ---------------------------------------------------------------- media types
@@ -59,6 +60,15 @@ def matching_media(declared: list[str], actual: str | None) -> str | None:
         if best is None or rank > best[0]:
             best = (rank, media)
     return best[1] if best else None
+
+
+def _json_wanted(declared: str, actual: str | None) -> bool:
+    """Whether a body of ``actual`` type, matched to ``declared``, is to be read as JSON: a
+    wildcard (``*/*``, ``application/*``) holds JSON only when the body says it is JSON."""
+    _, sub, _ = _media(declared)
+    if sub == "*":
+        return is_json_media(actual) and _media(actual or "")[1] != "*"
+    return is_json_media(declared)
 
 
 def is_json_media(media: str | None) -> bool:
@@ -157,7 +167,7 @@ def check_response(contract: Contract, operation: Operation, exchange: Exchange)
         wants = "Content-Type " + " or ".join(media_types)
         return [Violation("", wants, exchange.content_type or "none", location)]
     schema = documented.schemas.get(media)
-    if schema is None or not is_json_media(media):
+    if schema is None or not _json_wanted(media, exchange.content_type):
         return []
     if not exchange.is_json:
         return [Violation("", f"a JSON body ({media})", "a body that is not JSON", location)]
@@ -179,6 +189,8 @@ def _produces(contract: Contract, operation: Operation) -> list[str]:
 def check_request(contract: Contract, operation: Operation, exchange: Exchange) -> list[Violation]:
     """The JSON body a step sent against ``requestBody`` (3.x) or the ``in: body`` parameter
     (2.0). Only JSON bodies are checked."""
+    if exchange.request_media is not None:
+        return _check_request_media(contract, operation, exchange.request_media)
     found = _request_schema(contract, operation)
     if found is None:
         return []
@@ -194,6 +206,33 @@ def check_request(contract: Contract, operation: Operation, exchange: Exchange) 
         dataclasses.replace(v, where="request body" + v.where[1:])
         for v in check.violations(exchange.request_body)
     ]
+
+
+def _check_request_media(contract: Contract, operation: Operation, media: str) -> list[Violation]:
+    """A form, multipart or text body: its Content-Type must be one the operation accepts
+    (``requestBody.content`` in 3.x, ``consumes`` in 2.0). Its fields are not validated: a
+    form sends text, where the schema says ``integer``."""
+    if contract.version is Version.SWAGGER2:
+        uri, pointer = operation.uri, operation.pointer
+        declared = _consumes(contract, operation)
+    else:
+        uri, pointer, body = contract.child(
+            operation.uri, operation.pointer, operation.node, "requestBody"
+        )
+        content = body.get("content") if isinstance(body, Mapping) else None
+        declared = [str(m) for m in content] if isinstance(content, Mapping) else []
+    if not declared or matching_media(declared, media) is not None:
+        return []
+    wants = "Content-Type " + " or ".join(declared)
+    return [Violation("request", wants, media.split(";", 1)[0], contract.location(uri, pointer))]
+
+
+def _consumes(contract: Contract, operation: Operation) -> list[str]:
+    for node in (operation.node, contract.root):
+        consumes = node.get("consumes") if isinstance(node, Mapping) else None
+        if isinstance(consumes, list) and consumes:
+            return [str(c) for c in consumes]
+    return []
 
 
 def _request_schema(contract: Contract, operation: Operation) -> tuple[str, str, bool] | None:

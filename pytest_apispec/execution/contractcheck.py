@@ -182,6 +182,7 @@ class ContractChecks:
             is_json=is_json,
             document=document,
             request_body=request.body,
+            request_media=_sent_media(request, response),
         )
         found = messages.check_response(contract, operation, exchange)
         drift = messages.check_request(contract, operation, exchange)
@@ -193,6 +194,15 @@ class ContractChecks:
             operation=operation.label,
             status=response.status_code,
         )
+
+
+def _sent_media(request: RequestRecord, response: Any) -> str | None:
+    """The Content-Type of a form, multipart or text body, as it was sent; ``None`` for JSON."""
+    if request.sent_body is None:
+        return None
+    sent = getattr(response, "request", None)
+    media = sent.headers.get("Content-Type") if sent is not None else None
+    return str(media) if media else "application/octet-stream"
 
 
 def _endpoint(spec: Spec) -> tuple[str, str] | None:
