@@ -38,6 +38,18 @@ class ContractFindings:
         return self.violations if self.mode is ContractMode.STRICT else ()
 
 
+@dataclass(frozen=True, slots=True)
+class SentAndGot:
+    """One exchange of a step, as the contract checks need it."""
+
+    request: RequestRecord
+    response: Any  # the requests.Response
+    body: bytes
+    document: Any  # the parsed JSON body, when is_json
+    is_json: bool
+    base_url: str | None  # the step's base URL, whose path the contract's paths do not hold
+
+
 class ContractChecks:
     """The contract checks of one run: finds each doc's contract and operation."""
 
@@ -97,17 +109,7 @@ class ContractChecks:
             exists = self._exists[path] = path.is_file()
         return not exists
 
-    def check(
-        self,
-        spec: Spec,
-        step: Step,
-        request: RequestRecord,
-        response: Any,
-        body: bytes,
-        document: Any,
-        is_json: bool,
-        base_url: str | None,
-    ) -> ContractFindings | None:
+    def check(self, spec: Spec, step: Step, exchange: SentAndGot) -> ContractFindings | None:
         mode = self.mode_of(spec)
         if mode is ContractMode.OFF:
             return None
@@ -120,40 +122,19 @@ class ContractChecks:
             lines = (f"contract {contract}",) if describes else ()
             return ContractFindings(name, mode, violations=lines)
         try:
-            return self._check(
-                spec,
-                step,
-                contract,
-                name,
-                mode,
-                describes,
-                request,
-                response,
-                body,
-                document,
-                is_json,
-                base_url,
-            )
+            return self._check(spec, step, contract, describes, exchange)
         except Exception as exc:  # a validator's surprise is this check's failure, not a crash
             line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             return ContractFindings(name, mode, violations=(line[:500],))
 
     def _check(
-        self,
-        spec: Spec,
-        step: Step,
-        contract: Contract,
-        name: str,
-        mode: ContractMode,
-        describes: bool,
-        request: RequestRecord,
-        response: Any,
-        body: bytes,
-        document: Any,
-        is_json: bool,
-        base_url: str | None,
+        self, spec: Spec, step: Step, contract: Contract, describes: bool, sent: SentAndGot
     ) -> ContractFindings:
+        """What the exchange breaks of the operation its step matched."""
         from pytest_apispec.contracts import messages, paths
+
+        name, mode = spec.provenance.swagger or "", self.mode_of(spec)
+        request, response, body = sent.request, sent.response, sent.body
 
         index = paths.index_of(contract)
         endpoint = _endpoint(spec)
@@ -168,7 +149,7 @@ class ContractChecks:
             )
             return ContractFindings(name, mode, violations=(line,))
         operation = None
-        for path in _request_paths(request.url, base_url):
+        for path in _request_paths(request.url, sent.base_url):
             operation = index.match(step.method, path)
             if operation is not None:
                 break
@@ -179,8 +160,8 @@ class ContractChecks:
             status=response.status_code,
             content_type=response.headers.get("Content-Type"),
             body_size=len(body),
-            is_json=is_json,
-            document=document,
+            is_json=sent.is_json,
+            document=sent.document,
             request_body=request.body,
             request_media=_sent_media(request, response),
         )

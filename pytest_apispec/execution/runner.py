@@ -21,7 +21,7 @@ from pytest_apispec.docformat.model import Spec, Step
 from pytest_apispec.execution import checks, schemachecks, sources
 from pytest_apispec.execution.bodies import SentBody, content_type_of, render_body
 from pytest_apispec.execution.cleanup import CleanupOutcome
-from pytest_apispec.execution.contractcheck import ContractChecks, ContractFindings
+from pytest_apispec.execution.contractcheck import ContractChecks, ContractFindings, SentAndGot
 from pytest_apispec.execution.cookies import DocCookies, isolate
 from pytest_apispec.execution.polling import poll
 from pytest_apispec.execution.results import RequestRecord, StepError, StepResult
@@ -223,9 +223,7 @@ class StepRunner:
             or self.contracts.wants_json(spec)
         )
         document = checks.parse_json(body) if needs_json else checks.NO_JSON
-        contract = self.contracts.check(
-            spec,
-            step,
+        exchange = SentAndGot(
             request,
             response,
             body,
@@ -233,6 +231,7 @@ class StepRunner:
             document is not checks.NO_JSON,
             self.base_url(spec, step),
         )
+        contract = self.contracts.check(spec, step, exchange)
         failing = contract.failing if contract is not None else ()
         expected_status = spec.expected_status_of(step)
         if expected_status is not None and status == expected_status:
