@@ -131,10 +131,12 @@ class ContractCoverageRun:
             seen = {op: s for (c, op), s in self.seen.items() if c == name}
             try:
                 contract = loader.load(root / name)
+                reports.append(coverage.cover(name, contract, docs, seen))
             except loader.ContractError as error:
                 reports.append(coverage.broken(name, str(error), docs))
-                continue
-            reports.append(coverage.cover(name, contract, docs, seen))
+            except Exception as exc:  # a contract's surprise is its row's, never an INTERNALERROR
+                reason = f"could not be read for coverage ({type(exc).__name__}: {exc})"
+                reports.append(coverage.broken(name, reason[:300], docs))
         return reports
 
     def _listed(self, root: Path) -> list[str]:
