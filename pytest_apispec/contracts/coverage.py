@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from pytest_apispec.contracts.document import Contract, Operation
 from pytest_apispec.contracts.paths import OperationIndex, index_of
+from pytest_apispec.docformat.model import operation_of
 
 
 class Outcome(enum.Enum):
@@ -112,10 +113,8 @@ def broken(name: str, error: str, docs: Sequence[DocEntry]) -> ContractCoverage:
 
 
 def _operation_of(index: OperationIndex, endpoint: str | None) -> Operation | None:
-    parts = (endpoint or "").split()
-    if len(parts) != 2 or not parts[1].startswith("/"):
-        return None
-    return index.find(parts[0].upper(), parts[1])
+    found = operation_of(endpoint)
+    return index.find(*found) if found is not None else None
 
 
 def _row(operation: Operation, docs: Sequence[DocEntry], seen: Iterable[int]) -> OperationCoverage:

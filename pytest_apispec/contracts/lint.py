@@ -90,7 +90,7 @@ def _operation_problems(spec: Spec, contract: Contract, name: str) -> Iterator[L
     if not spec.test_request:
         return
     index = paths.index_of(contract)
-    endpoint = _endpoint(spec)
+    endpoint = spec.operation
     if endpoint is not None:
         operation = index.find(*endpoint)
         if operation is None:
@@ -120,13 +120,6 @@ def _step_of(spec: Spec, index: OperationIndex, operation: Operation) -> Step:
         if "://" not in step.path and index.match(step.method, step.path) is operation:
             return step
     return doclint.described_step(spec) or spec.test_request[0]
-
-
-def _endpoint(spec: Spec) -> tuple[str, str] | None:
-    parts = (spec.endpoint or "").split()
-    if len(parts) != 2 or not parts[1].startswith("/"):
-        return None
-    return parts[0].upper(), parts[1]
 
 
 # ---------------------------------------------------------------- statuses

@@ -181,6 +181,12 @@ class Spec:
             return self.endpoint.split(None, 1)[0].upper()
         return self.test_request[0].method if self.test_request else None
 
+    @property
+    def operation(self) -> tuple[str, str] | None:
+        """``endpoint`` as an operation, ``("PUT", "/a/{uid}")``; ``None`` unless it is
+        ``METHOD /path``."""
+        return operation_of(self.endpoint)
+
     def token_type_of(self, step: Step, default: str | None = None) -> str | None:
         """The token type a step sends: its own, else the doc's first, else ``default``."""
         return step.token or (self.tokens[0] if self.tokens else None) or default
@@ -208,6 +214,14 @@ class Spec:
             if self.expected_status_of(step) is not None:
                 return step
         return None
+
+
+def operation_of(endpoint: str | None) -> tuple[str, str] | None:
+    """``"PUT /a/{uid}"`` as ``("PUT", "/a/{uid}")``; ``None`` for anything else."""
+    parts = (endpoint or "").split()
+    if len(parts) != 2 or not parts[1].startswith("/"):
+        return None
+    return parts[0].upper(), parts[1]
 
 
 class SpecError(Exception):

@@ -137,7 +137,7 @@ class ContractChecks:
         request, response, body = sent.request, sent.response, sent.body
 
         index = paths.index_of(contract)
-        endpoint = _endpoint(spec)
+        endpoint = spec.operation
         documented = index.find(*endpoint) if endpoint is not None else None
         if endpoint is not None and documented is None:
             if not describes:
@@ -184,13 +184,6 @@ def _sent_media(request: RequestRecord, response: Any) -> str | None:
     sent = getattr(response, "request", None)
     media = sent.headers.get("Content-Type") if sent is not None else None
     return str(media) if media else "application/octet-stream"
-
-
-def _endpoint(spec: Spec) -> tuple[str, str] | None:
-    parts = (spec.endpoint or "").split()
-    if len(parts) != 2 or not parts[1].startswith("/"):
-        return None
-    return parts[0].upper(), parts[1]
 
 
 def _request_paths(url: str, base_url: str | None) -> list[str]:
