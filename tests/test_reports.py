@@ -281,3 +281,42 @@ def test_junit_xml_failure_holds_the_report(pytester: pytest.Pytester, failing: 
     assert "step 'create_order'" in failure.attrib["message"]
     assert "expected status 201, got 422" in (failure.text or "")
     assert "$API_TOKEN_STAFF" in (failure.text or "")
+
+
+def test_under_xdist_a_failure_reads_as_in_a_serial_run(
+    pytester: pytest.Pytester,
+    write_doc: DocWriter,
+    demo_env: DemoApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker's report reaches the controller whole: the summary line, ``--tb=line`` and the
+    JUnit message are the one-line crash message, even where pytest prints summaries in full
+    (``CI`` set)."""
+    monkeypatch.setenv("CI", "1")
+    write_doc(
+        "doc.md",
+        "endpoint: GET /health",
+        "- id: health\n  method: GET\n  path: /health\n  expect: {status: 201}",
+    )
+
+    def outputs(*args: str) -> tuple[list[str], list[str], str]:
+        xml = pytester.path / "junit.xml"
+        result = pytester.runpytest_subprocess(f"--junitxml={xml}", "-p", "no:cacheprovider", *args)
+        result.assert_outcomes(failed=1)
+        summary = result.stdout.lines[
+            result.stdout.lines.index(
+                next(line for line in result.stdout.lines if "short test summary info" in line)
+            )
+            + 1 : -1
+        ]
+        line = pytester.runpytest_subprocess("--tb=line", "-p", "no:cacheprovider", *args)
+        tb_line = [text for text in line.stdout.lines if text.startswith("doc.md:")]
+        [failure] = ET.parse(xml).getroot().iter("failure")
+        return summary, tb_line, failure.attrib["message"]
+
+    serial, parallel = outputs(), outputs("-n", "2")
+    assert serial == parallel
+    summary, tb_line, message = serial
+    assert summary == ["FAILED doc.md::GET /health - " + message]
+    assert tb_line == [f"doc.md:{line_of(pytester.path / 'doc.md', '- id: health')}: {message}"]
+    assert message == "step 'health': expected status 201, got 200"

@@ -24,6 +24,7 @@ from pytest_apispec.plugin.collect import (
     COLLECTION_GC,
     SETTINGS,
     SPEC_CACHE,
+    SpecFailureRepr,
     SpecItem,
     collect_doc,
     describe_failure,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 REDACTOR = pytest.StashKey[Redactor]()
 TOKENS = pytest.StashKey[Mapping[str, str]]()
+_FAILURE_KEY = "apispec_failure"  # a doc's failure, in a report pytest-xdist sends
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -131,6 +133,29 @@ def pytest_runtest_makereport(
             item.config, call.excinfo.value, item.spec.description, call.when
         )
     item.config.stash[REDACTOR].redact_report(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(
+    report: pytest.CollectReport | pytest.TestReport,
+) -> Generator[None, dict[str, Any] | None, dict[str, Any] | None]:
+    data = yield
+    if data is not None and isinstance(report.longrepr, SpecFailureRepr):
+        data[_FAILURE_KEY] = report.longrepr.as_data()
+    return data
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_from_serializable(
+    data: dict[str, Any],
+) -> Generator[None, object, object]:
+    """A doc's failure reaches pytest-xdist's controller as the worker made it: the same
+    summary line, ``--tb=line`` and JUnit message as in a serial run."""
+    failure = data.pop(_FAILURE_KEY, None)
+    report = yield
+    if failure is not None and isinstance(report, pytest.TestReport):
+        report.longrepr = SpecFailureRepr.from_data(failure)
     return report
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +124,21 @@ class SpecFailureRepr(TerminalRepr):
         self.style = style
         self.line_in_body = line_in_body
         self.reprcrash = ReprFileLocation(*location)
+
+    def as_data(self) -> dict[str, object]:
+        """What a pytest-xdist worker sends, so that the controller rebuilds the same report
+        (pytest would send our text as a plain string, and the summary would show all of it)."""
+        return {
+            "text": self.text,
+            "location": [self.reprcrash.path, self.reprcrash.lineno, self.reprcrash.message],
+            "style": self.style,
+            "line_in_body": self.line_in_body,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> SpecFailureRepr:
+        path, line, message = data["location"]
+        return cls(data["text"], (path, line, message), data["style"], data["line_in_body"])
 
     def toterminal(self, tw: TerminalWriter) -> None:
         if self.style == "line":
