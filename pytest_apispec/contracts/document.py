@@ -7,6 +7,7 @@ stays plain dicts and lists, which the validator reads as they are.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,7 @@ class Contract:
 
     def location(self, uri: str, pointer: str) -> str:
         """``payments.json#/paths/...``: the file's name and the JSON pointer."""
-        return f"{Path(uri.removeprefix('file://')).name}#{pointer}"
+        return f"{_file_name(uri)}#{pointer}"
 
     def follow(self, uri: str, pointer: str, node: Any) -> tuple[str, str, Any]:
         """``node`` itself, or what its ``$ref`` chain ends at (checked when loading)."""
@@ -85,3 +86,8 @@ class Contract:
             node = node[key]
             pointer += "/" + refs.escape(str(key))
         return self.follow(uri, pointer, node)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_name(uri: str) -> str:
+    return Path(uri.removeprefix("file://")).name

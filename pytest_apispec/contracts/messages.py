@@ -4,7 +4,8 @@ present or absent, the JSON body's schema) and the request body a step sends."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pytest_apispec.contracts import refs
@@ -43,11 +44,16 @@ def _media(text: str) -> tuple[str, str, dict[str, str]]:
     return main, sub, params
 
 
-def matching_media(declared: list[str], actual: str | None) -> str | None:
+def matching_media(declared: Sequence[str], actual: str | None) -> str | None:
     """The most specific of ``declared`` (``application/json``, ``application/*``, ``*/*``,
     with or without parameters) that ``actual`` is, as HTTP compares media types."""
     if actual is None:
         return None
+    return _matching_media(tuple(declared), actual)
+
+
+@functools.lru_cache(maxsize=1024)  # a run sees a few Content-Types, against a few lists
+def _matching_media(declared: tuple[str, ...], actual: str) -> str | None:
     main, sub, params = _media(actual)
     best: tuple[int, str] | None = None
     for media in declared:
@@ -62,6 +68,7 @@ def matching_media(declared: list[str], actual: str | None) -> str | None:
     return best[1] if best else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _json_wanted(declared: str, actual: str | None) -> bool:
     """Whether a body of ``actual`` type, matched to ``declared``, is to be read as JSON: a
     wildcard (``*/*``, ``application/*``) holds JSON only when the body says it is JSON."""
@@ -71,6 +78,7 @@ def _json_wanted(declared: str, actual: str | None) -> bool:
     return is_json_media(declared)
 
 
+@functools.lru_cache(maxsize=1024)
 def is_json_media(media: str | None) -> bool:
     if not media:
         return False
@@ -162,7 +170,7 @@ def check_response(contract: Contract, operation: Operation, exchange: Exchange)
         return []
     if not documented.declared:
         return [Violation("", "no body", f"{exchange.body_size} bytes", location)]
-    media = matching_media(list(media_types), exchange.content_type)
+    media = matching_media(media_types, exchange.content_type)
     if media is None:
         wants = "Content-Type " + " or ".join(media_types)
         return [Violation("", wants, exchange.content_type or "none", location)]

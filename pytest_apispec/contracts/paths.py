@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from pytest_apispec.contracts.document import Contract, Operation
 
@@ -141,6 +142,4 @@ def index_of(contract: Contract) -> OperationIndex:
 
 
 def _decode(part: str) -> str:
-    from urllib.parse import unquote
-
     return unquote(part) if "%" in part else part

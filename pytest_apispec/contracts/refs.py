@@ -59,7 +59,7 @@ def lookup(document: Any, pointer: str) -> Any:
 
 
 def ref_of(node: Any) -> str | None:
-    if isinstance(node, Mapping):
+    if isinstance(node, (dict, Mapping)):  # dict first: the usual case, and a cheap check
         ref = node.get("$ref")
         if isinstance(ref, str):
             return ref

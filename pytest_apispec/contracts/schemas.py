@@ -358,6 +358,7 @@ def _remembered_ref(resolved: dict[tuple[str, str], tuple[Any, Any]]) -> Any:
     return ref
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_absolute(ref: str) -> bool:
     return bool(urlsplit(ref).scheme)
 
