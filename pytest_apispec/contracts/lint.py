@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_apispec.contracts import loader, refs
 from pytest_apispec.contracts.document import Contract, Operation
+from pytest_apispec.contracts.root import ContractRoot
 from pytest_apispec.docformat import lint as doclint
 from pytest_apispec.docformat.lint import LintContext, LintProblem
 from pytest_apispec.docformat.model import Spec, Step
@@ -41,14 +42,15 @@ class ContractLint:
     """The contract check of one lint run (a :data:`~pytest_apispec.docformat.lint.Check`):
     remembers each contract, or why it cannot be used, by the doc's ``swagger:`` value."""
 
-    def __init__(self) -> None:
-        self._found: dict[tuple[str | None, bool, str], Contract | loader.ContractError | None] = {}
+    def __init__(self, root: ContractRoot | None = None) -> None:
+        self.root = root or ContractRoot()
+        self._found: dict[str, Contract | loader.ContractError | None] = {}
 
     def __call__(self, spec: Spec, context: LintContext) -> Iterator[LintProblem]:
         name = spec.provenance.swagger
         if not name:
             return
-        found = self._contract(name, context)
+        found = self._contract(name)
         if found is None:
             return
         if isinstance(found, loader.ContractError):
@@ -61,20 +63,23 @@ class ContractLint:
             text = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             yield LintProblem(spec.test_request_line, text[:PROBLEM_CHARS])
 
-    def _contract(self, name: str, context: LintContext) -> Contract | loader.ContractError | None:
+    def not_found(self, name: str) -> bool:
+        """Whether the docs naming ``name`` went unchecked: not there, and no root configured."""
+        return name in self._found and self._found[name] is None
+
+    def _contract(self, name: str) -> Contract | loader.ContractError | None:
         """The doc's contract, its error, or ``None`` when it is not there and no root was
-        configured: the path is resolved as ``ContractChecks.path_of`` resolves it."""
-        key = (context.contract_root, context.contract_root_configured, name)
-        if key in self._found:
-            return self._found[key]
-        path = Path(context.contract_root or ".") / name
+        configured (as in a normal run)."""
+        if name in self._found:
+            return self._found[name]
+        path = self.root.path_of(name)
         found: Contract | loader.ContractError | None = None
-        if context.contract_root_configured or path.is_file():
+        if not self.root.unchecked(path):
             try:
                 found = loader.load(path)
             except loader.ContractError as error:
                 found = error
-        self._found[key] = found
+        self._found[name] = found
         return found
 
 

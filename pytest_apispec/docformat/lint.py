@@ -34,17 +34,11 @@ class LintContext:
 
     ``configured``: variable names from ``api_vars`` and ``--api-var``; ``declared``: from
     ``api_lint_vars``, the names a conftest's ``apispec_vars`` fixture provides, which cannot be
-    known offline; ``swagger_root``: the configured root of the docs' contracts, as given;
-    ``contract_root``: that root resolved as a normal run resolves it (the rootdir when none is
-    configured), and ``contract_root_configured`` whether one was: without one, a doc whose
-    contract is not there is not checked against it, as in a normal run.
+    known offline.
     """
 
     configured: frozenset[str] = frozenset()
     declared: frozenset[str] = frozenset()
-    swagger_root: str | None = None
-    contract_root: str | None = None
-    contract_root_configured: bool = False
 
 
 Check = Callable[[Spec, LintContext], Iterable[LintProblem]]

@@ -8,7 +8,6 @@ with ``contract``; the mode (strict, warn, off) decides what they do, the pytest
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,7 @@ class ContractChecks:
     def __init__(self, settings: ApiSettings, on_loaded: Callable[[], None] | None = None) -> None:
         self.settings = settings
         self.on_loaded = on_loaded  # after a contract is loaded: it lives until the process ends
-        self._exists: dict[Path, bool] = {}
+        self._unchecked: dict[Path, bool] = {}
         self._loaded: dict[Path, Any] = {}
         self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
 
@@ -73,7 +72,7 @@ class ContractChecks:
         name = spec.provenance.swagger or ""
         path = self._paths.get(name)
         if path is None:
-            path = self._paths[name] = Path(self.settings.contract_root or os.getcwd()) / name
+            path = self._paths[name] = self.settings.contract_root.path_of(name)
         return path
 
     def contract_of(self, spec: Spec) -> Contract | None:
@@ -101,13 +100,11 @@ class ContractChecks:
 
     def _missing(self, spec: Spec) -> bool:
         """No root was configured and the file is not there: the doc runs unchecked."""
-        if self.settings.contract_root_configured:
-            return False
         path = self.path_of(spec)
-        exists = self._exists.get(path)
-        if exists is None:
-            exists = self._exists[path] = path.is_file()
-        return not exists
+        unchecked = self._unchecked.get(path)
+        if unchecked is None:
+            unchecked = self._unchecked[path] = self.settings.contract_root.unchecked(path)
+        return unchecked
 
     def check(self, spec: Spec, step: Step, exchange: SentAndGot) -> ContractFindings | None:
         mode = self.mode_of(spec)

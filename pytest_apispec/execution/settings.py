@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from pytest_apispec.contracts.root import ContractRoot
 from pytest_apispec.docformat.model import ContractMode
 
 
@@ -37,8 +38,7 @@ class ApiSettings:
     root_dir: str | None = None  # pytest's rootdir: files to upload must be below it
     start_dir: str | None = None  # where pytest was started: doc paths are relative to it
     contract_mode: ContractMode = ContractMode.STRICT
-    contract_root: str | None = None  # the folder docs' swagger paths are relative to, resolved
-    contract_root_configured: bool = False  # set by option, environment or ini (not the default)
+    contract_root: ContractRoot = field(default_factory=ContractRoot)  # where swagger: files are
 
 
 def token_env_var(token_type: str) -> str:

@@ -64,8 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
     update_docs.configure(config)
     lint.configure(config)
     coverage.configure(config)
-    if not settings.contract_root_configured and settings.contract_root:
-        summary = contracts.NotFoundSummary(Path(settings.contract_root), config.rootpath)
+    if not settings.contract_root.configured:
+        summary = contracts.NotFoundSummary(settings.contract_root.folder, config.rootpath)
         config.pluginmanager.register(summary, "apispec-contracts-not-found")
     if not settings.verify_tls:
         # our own warning says it once; urllib3 would add one for every request

@@ -118,9 +118,9 @@ class ContractCoverageRun:
         from pytest_apispec.contracts import coverage, loader
 
         settings = self.config.stash[SETTINGS]
-        root = Path(settings.contract_root or self.config.rootpath)
+        root = settings.contract_root
         lint = bool(self.config.getoption("api_lint", False))
-        by_contract: dict[str, list[DocEntry]] = {name: [] for name in self._listed(root)}
+        by_contract: dict[str, list[DocEntry]] = {name: [] for name in self._listed(root.folder)}
         for nodeid, (name, endpoint) in sorted(self.docs.items()):
             outcome = Outcome.NOT_RUN if lint else self.outcomes.get(nodeid, Outcome.NOT_RUN)
             doc = nodeid.split("::", 1)[0]
@@ -130,7 +130,7 @@ class ContractCoverageRun:
             docs = by_contract[name]
             seen = {op: s for (c, op), s in self.seen.items() if c == name}
             try:
-                contract = loader.load(root / name)
+                contract = loader.load(root.path_of(name))
                 reports.append(coverage.cover(name, contract, docs, seen))
             except loader.ContractError as error:
                 reports.append(coverage.broken(name, str(error), docs))

@@ -8,8 +8,9 @@ be parsed fails as in a normal run.
 In a normal run, a near-miss key (``expcet:``) is a warning at the doc's setup.
 
 The contract checks (``contracts/lint.py``) join the doc-only checks in :func:`lint_checks`,
-with the same signature; they find each doc's contract as a normal run does, from the root the
-settings resolved (:class:`~pytest_apispec.docformat.lint.LintContext` carries it).
+with the same signature; they find each doc's contract as a normal run does, from the settings'
+``ContractRoot``. A doc whose contract is not there (no root configured) counts in the same
+summary line as in a normal run.
 """
 
 from __future__ import annotations
@@ -18,20 +19,24 @@ import functools
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from _pytest._code.code import ExceptionInfo, TerminalRepr
 
 from pytest_apispec.docformat import lint
 from pytest_apispec.docformat.model import Spec
-from pytest_apispec.plugin import markers
+from pytest_apispec.plugin import contracts, markers
 from pytest_apispec.plugin.collect import DOC_ITEM_FACTORY, SETTINGS, SpecFailureRepr, SpecItem
+
+if TYPE_CHECKING:
+    from pytest_apispec.contracts.lint import ContractLint
 
 OPTION = "api_lint"
 LINT_VARS_INI = "api_lint_vars"
 _CONTEXT = pytest.StashKey[lint.LintContext]()
 _CHECKS = pytest.StashKey[tuple[lint.Check, ...]]()
+_CONTRACT_LINT: pytest.StashKey[ContractLint] = pytest.StashKey()
 
 
 class NearMissKeyWarning(pytest.PytestWarning):
@@ -50,7 +55,10 @@ def lint_checks(config: pytest.Config) -> tuple[lint.Check, ...]:
     """The checks a lint run makes: the doc's own, then those against its contract."""
     from pytest_apispec.contracts.lint import ContractLint
 
-    return (*lint.CHECKS, ContractLint())
+    contract_lint = config.stash[_CONTRACT_LINT] = ContractLint(
+        config.stash[SETTINGS].contract_root
+    )
+    return (*lint.CHECKS, contract_lint)
 
 
 def _context(config: pytest.Config) -> lint.LintContext:
@@ -61,9 +69,6 @@ def _context(config: pytest.Config) -> lint.LintContext:
         context = config.stash[_CONTEXT] = lint.LintContext(
             configured=frozenset(settings.variables),
             declared=frozenset(name for name in declared if name),
-            swagger_root=settings.swagger_root,
-            contract_root=settings.contract_root,
-            contract_root_configured=settings.contract_root_configured,
         )
         config.stash[_CHECKS] = lint_checks(config)
     return context
@@ -96,6 +101,9 @@ class LintItem(pytest.Item):
     def runtest(self) -> None:
         context = _context(self.config)
         problems = lint.lint(self.spec, context, self.config.stash[_CHECKS])
+        name = self.spec.provenance.swagger
+        if name and self.config.stash[_CONTRACT_LINT].not_found(name):
+            self.user_properties.append((contracts.NOT_FOUND_PROPERTY, name))
         if problems:
             raise LintFailed(self.spec.path, problems)
 

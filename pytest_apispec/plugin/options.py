@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_apispec.contracts.root import ContractRoot
 from pytest_apispec.docformat.model import ContractMode
 from pytest_apispec.execution.settings import (
     WELL_KNOWN_TOKEN_TYPES,
@@ -270,11 +271,7 @@ def resolve_settings(config: pytest.Config) -> ApiSettings:
         root_dir=str(config.rootpath),
         start_dir=str(config.invocation_params.dir),
         contract_mode=_contract_mode(_pick(config, "api_contract", None, "api_contract")),
-        contract_root=str(_contract_root(config)),
-        contract_root_configured=_pick(
-            config, "api_swagger_root", "API_SWAGGER_ROOT", "api_swagger_root"
-        )
-        is not None,
+        contract_root=_contract_root(config),
     )
 
 
@@ -287,17 +284,19 @@ def _contract_mode(value: str | None) -> ContractMode:
         ) from None
 
 
-def _contract_root(config: pytest.Config) -> Path:
-    """Command line and environment: relative to where pytest started; ini: to the ini file."""
+def _contract_root(config: pytest.Config) -> ContractRoot:
+    """Command line and environment: relative to where pytest started; ini: to the ini file;
+    by default the rootdir."""
     start = config.invocation_params.dir
     value = config.getoption("api_swagger_root") or os.environ.get("API_SWAGGER_ROOT")
     if value:
-        return (start / Path(value.strip()).expanduser()).resolve()
+        return ContractRoot((start / Path(value.strip()).expanduser()).resolve(), configured=True)
     value = config.getini("api_swagger_root")
     if value:
         base = config.inipath.parent if config.inipath else config.rootpath
-        return (base / Path(str(value).strip()).expanduser()).resolve()
-    return config.rootpath
+        folder = (base / Path(str(value).strip()).expanduser()).resolve()
+        return ContractRoot(folder, configured=True)
+    return ContractRoot(config.rootpath)
 
 
 XDIST_GROUPS = ("domain", "folder")

@@ -330,3 +330,22 @@ def test_contract_lint_under_xdist_gives_the_same_report(
     assert reports[0] == reports[1] and len(reports[0]) >= 4
     for result in (serial, parallel):
         result.assert_outcomes(failed=4)
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_lint_counts_docs_whose_contract_is_not_there_as_a_run_does(
+    pytester: pytest.Pytester, write_doc: DocWriter, workers: tuple[str, ...]
+) -> None:
+    """No root configured: the docs are linted without their contract, and the summary line
+    of a normal run says so once."""
+    for name in ("a.md", "b.md"):
+        write_doc(
+            name,
+            'endpoint: "GET /clients/{id}"\nswagger: swagger/nowhere.json',
+            "- {method: GET, path: /clients/5}",
+        )
+    result = pytester.runpytest_subprocess("--api-lint", "-p", "no:cacheprovider", *workers)
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["pytest-apispec: 2 docs name a contract that was not found under *; set api_swagger_root*"]
+    )
