@@ -299,15 +299,32 @@ def contract_check(contract: Contract, uri: str, pointer: str, direction: Direct
     check = contract.cache.get(key)
     if check is None:
         cls = _contract_class(contract, direction)
-        validator = cls(
-            {"$ref": f"{uri}#{pointer}"},
-            registry=_registry(contract),
-            format_checker=cls.FORMAT_CHECKER,
-        )
         check = contract.cache[key] = SchemaCheck(
-            validator, direction, contract.files, "", contract
+            _compiled(contract, cls, uri, pointer), direction, contract.files, "", contract
         )
     return check
+
+
+def _compiled(contract: Contract, cls: Any, uri: str, pointer: str) -> Any:
+    """A validator of the schema at ``uri#pointer``.
+
+    Swagger 2.0 and OpenAPI 3.0 start at the schema itself, resolving its references from
+    its file (jsonschema's ``_resolver``; each response then skips a ``$ref`` and the
+    registry's lookup of it: a third of the time validating took); 3.1's dynamic scope, or a
+    jsonschema without that argument, start from a ``$ref`` to it.
+    """
+    registry = _registry(contract)
+    if contract.version in (Version.SWAGGER2, Version.OAS30):
+        try:
+            return cls(
+                refs.lookup(contract.files[uri], pointer),
+                registry=registry,
+                format_checker=cls.FORMAT_CHECKER,
+                _resolver=registry.resolver(base_uri=uri),
+            )
+        except TypeError:  # pragma: no cover - a jsonschema without the argument
+            pass
+    return cls({"$ref": f"{uri}#{pointer}"}, registry=registry, format_checker=cls.FORMAT_CHECKER)
 
 
 def _contract_class(contract: Contract, direction: Direction) -> Any:
