@@ -592,6 +592,7 @@ def scenario_contract(args: argparse.Namespace, report: Report, tavern: Path | N
                 [*cmd, "--api-contract=off"], docs, env, server, passed
             ),
         }
+        add_compared(args, tools, cmd, docs, server.url, server, passed)
         series = alternate(args.rounds, tools)
     report.table(f"contract, {n} docs, one {size:.1f} MB contract (wall s)", series)
     loads, imports = [], []

@@ -135,15 +135,17 @@ def test_an_undefined_variable_gets_a_did_you_mean_from_the_extracted_names(
         """,
     )
     result = lint(pytester)
-    line = line_of(path, "path: /clients/{{clientid}}") - 2
+    # each on the line that writes it, where an editor should jump
+    in_path = line_of(path, "path: /clients/{{clientid}}")
+    in_headers = line_of(path, "headers: {X-Trace:")
     result.stdout.fnmatch_lines(
         [
-            f"vars.md:{line}: step 'get': {{{{$uuidd}}}} is not defined:*; did you mean '$uuid',"
-            " a built-in value?",
-            f"vars.md:{line}: step 'get': {{{{clientid}}}} is not defined: no earlier step"
+            f"vars.md:{in_path}: step 'get': {{{{clientid}}}} is not defined: no earlier step"
             " extracts it, it is not a built-in value, and api_vars, --api-var and api_lint_vars"
             " do not name it; did you mean 'client_id', extracted by step 'get_client_id'?",
-            f"vars.md:{line}: step 'get': {{{{tenant}}}} is not defined:*",
+            f"vars.md:{in_headers}: step 'get': {{{{$uuidd}}}} is not defined:*; did you mean"
+            " '$uuid', a built-in value?",
+            f"vars.md:{in_headers}: step 'get': {{{{tenant}}}} is not defined:*",
         ]
     )
     assert "{{$uuid}}" not in result.stdout.str()

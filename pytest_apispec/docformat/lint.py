@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -103,13 +104,35 @@ def undefined_variables(spec: Spec, context: LintContext) -> Iterator[LintProble
     """``{{name}}`` that no earlier step extracts, no built-in is, and no configuration gives."""
     configured = context.configured | context.declared
     extracted: dict[str, Step] = {}
+    lines: list[str] | None = None
     for step in spec.steps:
         for name in sorted(_used(step)):
             if name in configured or name in extracted or _is_builtin(name):
                 continue
-            yield LintProblem(step.line, _undefined_message(step, name, configured, extracted))
+            if lines is None:
+                lines = _text_lines(spec.path)
+            line = _line_using(spec, step, name, lines)
+            yield LintProblem(line, _undefined_message(step, name, configured, extracted))
         for name in step.extract:
             extracted.setdefault(name, step)
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _line_using(spec: Spec, step: Step, name: str, lines: list[str]) -> int:
+    """The first line of ``step`` that writes ``{{name}}`` (where an editor should jump),
+    else the step's own line."""
+    end = min((s.line for s in spec.steps if s.line > step.line), default=len(lines) + 1)
+    for number in range(step.line, min(end, len(lines) + 1)):
+        text = lines[number - 1]
+        if "{{" in text and name in templates.placeholders(text):
+            return number
+    return step.line
 
 
 def _undefined_message(
