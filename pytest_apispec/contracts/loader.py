@@ -11,6 +11,7 @@ Contracts, and the errors of broken ones, are kept by resolved path.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from pytest_apispec.contracts import refs
 from pytest_apispec.contracts.document import HTTP_METHODS, Contract, Operation, Version
+
+_SERVER_VARIABLE = re.compile(r"\{([^{}/]+)\}")
 
 MIB = 1024 * 1024
 MAX_CONTRACT_BYTES = 20 * MIB
@@ -159,18 +162,45 @@ def _version(path: Path, document: Any) -> Version:
 
 
 def _base_path(document: Mapping[str, Any], version: Version) -> str:
+    """``/api``: 2.0's ``basePath``, or the path of 3.x's first server URL, its variables
+    given their defaults (a variable without one stays ``{name}``, a segment of any value)."""
     if version is Version.SWAGGER2:
         base = document.get("basePath")
     else:
         servers = document.get("servers")
         first = servers[0] if isinstance(servers, list) and servers else None
-        url = first.get("url") if isinstance(first, Mapping) else None
-        base = _url_path(url) if isinstance(url, str) else None
-    return base.rstrip("/") if isinstance(base, str) else ""
+        url = _server_url(first) if isinstance(first, Mapping) else None
+        base = _url_path(url) if url is not None else None
+    if not isinstance(base, str):
+        return ""
+    parts = [part for part in base.split("/") if part and part != "."]
+    return "/" + "/".join(parts) if parts else ""
+
+
+def _server_url(server: Mapping[str, Any]) -> str | None:
+    url = server.get("url")
+    if not isinstance(url, str):
+        return None
+    variables = server.get("variables")
+    if not isinstance(variables, Mapping):
+        return url
+
+    def default(match: re.Match[str]) -> str:
+        variable = variables.get(match[1])
+        value = variable.get("default") if isinstance(variable, Mapping) else None
+        return str(value) if isinstance(value, str | int | float) else match[0]
+
+    return _SERVER_VARIABLE.sub(default, url)
 
 
 def _url_path(url: str) -> str:
-    return urlsplit(url).path if "://" in url else url.split("?", 1)[0]
+    """The path of a server URL, absolute (``https://host/v1``, also with a templated scheme
+    or host), scheme-relative (``//host/v1``) or relative (``/v1``, ``./v1``)."""
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    if "://" in url or url.startswith("//"):
+        rest = url.split("//", 1)[1]
+        return "/" + rest.split("/", 1)[1] if "/" in rest else ""
+    return url
 
 
 def _check_refs(path: Path, uri: str, files: dict[str, Any], parsed: dict[str, set[str]]) -> None:

@@ -97,7 +97,7 @@ class OperationIndex:
     def _with_and_without_base(self, parts: list[str]) -> Iterable[list[str]]:
         yield parts
         base = self.base
-        if base and parts[: len(base)] == base:
+        if base and len(parts) >= len(base) and all(map(_base_agrees, base, parts)):
             yield parts[len(base) :]
 
     def _best(self, method: str, parts: Sequence[str], as_template: bool) -> Operation | None:
@@ -126,6 +126,13 @@ class OperationIndex:
         if not matching:
             return None
         return max(matching, key=lambda t: t.literal).operation
+
+
+def _base_agrees(base: str, part: str) -> bool:
+    """A segment of the base path: literal, or a server variable without a default."""
+    return base == part or (
+        _PARAMETER.search(base) is not None and _segment_pattern(base).match(part) is not None
+    )
 
 
 def _segment_pattern(part: str) -> re.Pattern[str]:

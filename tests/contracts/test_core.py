@@ -43,6 +43,47 @@ def test_a_base_path_is_optional_in_both_directions(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("server", "base", "request_path"),
+    [
+        (
+            {
+                "url": "https://{region}.example.test/{version}/api",
+                "variables": {"region": {"default": "eu"}, "version": {"default": "v2"}},
+            },
+            "/v2/api",
+            "/v2/api",
+        ),
+        (
+            {
+                "url": "{scheme}://api.example.test/{basePath}",
+                "variables": {"scheme": {"default": "https"}, "basePath": {"default": "v1"}},
+            },
+            "/v1",
+            "/v1",
+        ),
+        ({"url": "https://api.example.test/{tenant}/api"}, "/{tenant}/api", "/acme/api"),
+        ({"url": "//api.example.test/v3/"}, "/v3", "/v3"),
+        ({"url": "./api"}, "/api", "/api"),
+        ({"url": "/"}, "", ""),
+    ],
+    ids=["defaults", "templated-scheme", "no-default", "scheme-relative", "relative", "root"],
+)
+def test_a_servers_base_path_takes_its_variables_defaults(
+    tmp_path: Path, server: dict[str, object], base: str, request_path: str
+) -> None:
+    """Real documents template their server URLs; a variable without a default matches any
+    one segment of the request."""
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = openapi3()
+    document["servers"] = [server]
+    contract = loader.load(write(tmp_path / "c.json", document))
+    assert contract.base_path == base
+    index = paths.index_of(contract)
+    found = index.match("GET", f"{request_path}/clients/1")
+    assert found is not None and found is index.match("GET", "/clients/1")
+
+
+@pytest.mark.parametrize(
     ("declared", "actual", "chosen"),
     [
         (["application/json"], "application/json; charset=utf-8", "application/json"),
