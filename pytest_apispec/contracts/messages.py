@@ -137,7 +137,9 @@ def _look_up(contract: Contract, operation: Operation, status: int) -> _Document
     paths: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
     if contract.version is Version.SWAGGER2:
         media_types = _produces(contract, operation) if "schema" in response else []
-        paths = {m: ("schema",) for m in media_types}
+        schema = contract.child(r_uri, r_pointer, response, "schema")[2]
+        is_file = isinstance(schema, Mapping) and schema.get("type") == "file"  # a download
+        paths = {} if is_file else {m: ("schema",) for m in media_types}
         declared = "schema" in response
     else:
         _, _, content = contract.child(r_uri, r_pointer, response, "content")
@@ -184,11 +186,13 @@ def check_response(contract: Contract, operation: Operation, exchange: Exchange)
 
 
 def _produces(contract: Contract, operation: Operation) -> list[str]:
+    """2.0's ``produces``, of the operation or the document; none declared allows any media
+    type (a JSON body is still held to the schema)."""
     for node in (operation.node, contract.root):
         produces = node.get("produces") if isinstance(node, Mapping) else None
         if isinstance(produces, list) and produces:
             return [str(p) for p in produces]
-    return ["application/json"]
+    return ["*/*"]
 
 
 # ---------------------------------------------------------------- requests

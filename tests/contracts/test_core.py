@@ -187,3 +187,46 @@ def test_violations_are_frozen_lines() -> None:
     with pytest.raises(FrozenInstanceError):
         violation.where = "$"  # type: ignore[misc]
     assert json_path(["data", "items", 0, "a b"]) == '$.data.items[0]["a b"]'
+
+
+def _exchange(content_type: str, document: object, is_json: bool = True) -> messages.Exchange:
+    return messages.Exchange(
+        method="GET",
+        status=200,
+        content_type=content_type,
+        body_size=10,
+        is_json=is_json,
+        document=document,
+    )
+
+
+def test_swagger2_without_produces_takes_any_media_type_and_still_checks_json(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = swagger2()
+    del document["produces"]
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/clients/1")
+    assert operation is not None
+    page = _exchange("text/html", None, is_json=False)
+    assert messages.check_response(contract, operation, page) == []
+    found = messages.check_response(contract, operation, _exchange("application/json", {"id": []}))
+    assert found and all(v.where.startswith("$") for v in found)
+
+
+def test_swagger2_file_responses_are_not_validated(tmp_path: Path) -> None:
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = swagger2()
+    document["paths"]["/files/{id}"] = {
+        "get": {
+            "produces": ["application/pdf", "application/json"],
+            "responses": {"200": {"description": "the file", "schema": {"type": "file"}}},
+        }
+    }
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/files/1")
+    assert operation is not None
+    pdf = _exchange("application/pdf", None, is_json=False)
+    assert messages.check_response(contract, operation, pdf) == []
+    assert messages.check_response(contract, operation, _exchange("application/json", {})) == []
