@@ -167,6 +167,11 @@ class SchemaCheck:
             errors = list(_bounded(self.validator.iter_errors(instance)))
         except RecursionError:
             return [Violation("", "a schema that ends (its $refs recurse without end)")]
+        except Exception as exc:
+            unknown = self._unknown_type(exc)
+            if unknown is None:
+                raise
+            return [unknown]
         found: list[Violation] = []
         required_seen: set[tuple[str, str]] = set()  # one error per missing name: list them once
         for error in errors:
@@ -186,6 +191,16 @@ class SchemaCheck:
                 Violation("", f"... {len(found) - MAX_VIOLATIONS} more"),
             ]
         return found
+
+    def _unknown_type(self, exc: Exception) -> Violation | None:
+        """A contract's mistake (``type: integr``, 2.0's ``type: file`` where a body is
+        JSON): one line saying so, where it is written, instead of the validator's dump."""
+        from jsonschema.exceptions import UnknownType
+
+        if not isinstance(exc, UnknownType):
+            return None
+        wants = f"a schema with a JSON Schema type (the contract says type: {_plain(exc.type)})"
+        return Violation("", wants, location=self._location(exc.schema))
 
     def _describe(self, error: Any, where: Any) -> list[Violation]:
         path = json_path([*where, *error.absolute_path])

@@ -230,3 +230,26 @@ def test_swagger2_file_responses_are_not_validated(tmp_path: Path) -> None:
     pdf = _exchange("application/pdf", None, is_json=False)
     assert messages.check_response(contract, operation, pdf) == []
     assert messages.check_response(contract, operation, _exchange("application/json", {})) == []
+
+
+def test_a_type_the_contract_misspells_is_one_line_that_says_where(tmp_path: Path) -> None:
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = openapi3()
+    document["paths"]["/typo"] = {
+        "get": {
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": {"type": "integr"}}},
+                }
+            }
+        }
+    }
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/typo")
+    assert operation is not None
+    [violation] = messages.check_response(contract, operation, _exchange("application/json", 1))
+    assert violation.line() == (
+        "contract: a schema with a JSON Schema type (the contract says type: integr)"
+        " (c.json#/paths/~1typo/get/responses/200/content/application~1json/schema)"
+    )
