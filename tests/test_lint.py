@@ -274,3 +274,27 @@ def test_a_conftest_declaring_lint_vars_does_not_leak_into_the_next_session(
     lint(pytester).assert_outcomes(passed=1)
     (pytester.path / "conftest.py").unlink()
     lint(pytester).assert_outcomes(failed=1)
+
+
+def test_an_undefined_variable_is_found_on_its_line_whatever_the_working_directory(
+    pytester: pytest.Pytester, write_doc: DocWriter
+) -> None:
+    """Doc paths are relative to where pytest started: a conftest that changes directory does
+    not move lint's lines."""
+    path = write_doc(
+        "docs/vars.md",
+        front="endpoint: GET /clients/{id}",
+        test="""
+        - id: get
+          method: GET
+          path: /clients/{{nobody}}
+        """,
+    )
+    elsewhere = pytester.mkdir("elsewhere")
+    pytester.makeconftest(
+        f"import os\n\ndef pytest_collection_finish(session):\n    os.chdir({str(elsewhere)!r})\n"
+    )
+    result = pytester.runpytest_subprocess("--api-lint", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        [f"docs/vars.md:{line_of(path, 'path: /clients/{{nobody}}')}: step 'get': {{{{nobody}}}}*"]
+    )

@@ -35,11 +35,12 @@ class LintContext:
 
     ``configured``: variable names from ``api_vars`` and ``--api-var``; ``declared``: from
     ``api_lint_vars``, the names a conftest's ``apispec_vars`` fixture provides, which cannot be
-    known offline.
+    known offline; ``start_dir``: where the run started, which docs' paths are relative to.
     """
 
     configured: frozenset[str] = frozenset()
     declared: frozenset[str] = frozenset()
+    start_dir: str | None = None
 
 
 Check = Callable[[Spec, LintContext], Iterable[LintProblem]]
@@ -110,7 +111,7 @@ def undefined_variables(spec: Spec, context: LintContext) -> Iterator[LintProble
             if name in configured or name in extracted or _is_builtin(name):
                 continue
             if lines is None:
-                lines = _text_lines(spec.path)
+                lines = _text_lines(Path(context.start_dir or ".") / spec.path)
             line = _line_using(spec, step, name, lines)
             yield LintProblem(line, _undefined_message(step, name, configured, extracted))
         for name in step.extract:

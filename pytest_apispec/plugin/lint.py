@@ -69,6 +69,7 @@ def _context(config: pytest.Config) -> lint.LintContext:
         context = config.stash[_CONTEXT] = lint.LintContext(
             configured=frozenset(settings.variables),
             declared=frozenset(name for name in declared if name),
+            start_dir=settings.start_dir,
         )
         config.stash[_CHECKS] = lint_checks(config)
     return context
