@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import jsonschema  # noqa: F401  (see below)
+import openapi_schema_validator  # noqa: F401
 import pytest
+import referencing  # noqa: F401
 import responses
 from apispec_helpers import MOCK_BASE_URL, MOCK_FALLBACK_URL, MOCK_TOKENS, DocWriter
 
@@ -13,6 +16,11 @@ from pytest_apispec.demo import DEMO_BUSINESS_ID, DEMO_TOKENS, DemoApi
 
 # Spec files used as test data live under tests/data and are run through pytester only.
 collect_ignore = ["data"]
+
+# The validators are imported once for the whole session, above: an in-process pytester run
+# drops the modules it imported when it ends, so a validator class the plugin compiled (and
+# cached) during one run would meet freshly imported copies of the same modules in the next,
+# whose exceptions are other classes. A user's process imports them once.
 
 
 @pytest.fixture(autouse=True)

@@ -195,12 +195,13 @@ class SchemaCheck:
     def _unknown_type(self, exc: Exception) -> Violation | None:
         """A contract's mistake (``type: integr``, 2.0's ``type: file`` where a body is
         JSON): one line saying so, where it is written, instead of the validator's dump."""
-        from jsonschema.exceptions import UnknownType
+        from jsonschema.exceptions import UndefinedTypeCheck, UnknownType
 
-        if not isinstance(exc, UnknownType):
+        if not isinstance(exc, UnknownType | UndefinedTypeCheck):
             return None
         wants = f"a schema with a JSON Schema type (the contract says type: {_plain(exc.type)})"
-        return Violation("", wants, location=self._location(exc.schema))
+        schema = getattr(exc, "schema", None)  # UndefinedTypeCheck does not say which schema
+        return Violation("", wants, location=self._location(schema))
 
     def _describe(self, error: Any, where: Any) -> list[Violation]:
         path = json_path([*where, *error.absolute_path])
