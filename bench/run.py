@@ -354,6 +354,15 @@ def ratio(series: dict[str, Series], a: str, b: str) -> float | None:
     return series[a].median() / series[b].median()
 
 
+def round_ratios(series: dict[str, Series], a: str, b: str) -> list[float]:
+    """``a`` / ``b`` within each round: steadier than a ratio of medians where the machine's
+    speed drifts from round to round (both sides of a round see the same drift)."""
+    if a not in series or b not in series:
+        return []
+    pairs = zip(series[a].samples, series[b].samples, strict=False)
+    return [x.seconds / y.seconds for x, y in pairs if y.seconds > 0]
+
+
 def scenario_run(args: argparse.Namespace, report: Report, tavern: Path | None) -> None:
     n = args.docs
     print(f"\n# run: {n} docs, 3 requests each ({args.rounds} rounds)", flush=True)
@@ -612,6 +621,12 @@ def scenario_contract(args: argparse.Namespace, report: Report, tavern: Path | N
         f"{statistics.median(loads):.3f} s (range {min(loads):.3f}-{max(loads):.3f}), "
         f"validator import {statistics.median(imports):.3f} s, medians of {args.rounds}"
     )
+    paired = round_ratios(series, "with the contract", "without (off)")
+    if paired:
+        report.notes.append(
+            f"contract: with / without within each round: median {statistics.median(paired):.2f}"
+            f" (range {min(paired):.2f}-{max(paired):.2f}, {len(paired)} rounds)"
+        )
     report.ratios += [
         Ratio(
             f"run {n} docs with / without a {size:.0f} MB contract",
