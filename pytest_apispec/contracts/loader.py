@@ -166,14 +166,20 @@ def _base_path(document: Mapping[str, Any], version: Version) -> str:
     given their defaults (a variable without one stays ``{name}``, a segment of any value)."""
     if version is Version.SWAGGER2:
         base = document.get("basePath")
-    else:
-        servers = document.get("servers")
-        first = servers[0] if isinstance(servers, list) and servers else None
-        url = _server_url(first) if isinstance(first, Mapping) else None
-        base = _url_path(url) if url is not None else None
-    if not isinstance(base, str):
-        return ""
-    parts = [part for part in base.split("/") if part and part != "."]
+        return _normal_path(base) if isinstance(base, str) else ""
+    return server_path(document.get("servers")) or ""
+
+
+def server_path(servers: Any) -> str | None:
+    """The path of the first of 3.x ``servers``, or ``None`` when none is declared (the
+    document's, a path item's or an operation's own)."""
+    first = servers[0] if isinstance(servers, list) and servers else None
+    url = _server_url(first) if isinstance(first, Mapping) else None
+    return _normal_path(_url_path(url)) if url is not None else None
+
+
+def _normal_path(path: str) -> str:
+    parts = [part for part in path.split("/") if part and part != "."]
     return "/" + "/".join(parts) if parts else ""
 
 

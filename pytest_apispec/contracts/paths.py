@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from pytest_apispec.contracts.document import Contract, Operation
+from pytest_apispec.contracts.document import Contract, Operation, Version
+from pytest_apispec.contracts.loader import server_path
 
 _PARAMETER = re.compile(r"\{[^}/]*\}")
 
@@ -49,23 +50,28 @@ class OperationIndex:
         self._roots: dict[str, _Node] = {}
         self._found: dict[tuple[str, str], Operation | None] = {}
         for operation in contract.operations:
-            parts = segments(operation.template)
-            node = self._roots.setdefault(operation.method, _Node())
-            for part in parts:
-                if _PARAMETER.search(part):
-                    shape = _PARAMETER.sub("{}", part)
-                    if shape not in node.patterned:
-                        node.patterned[shape] = (_segment_pattern(part), _Node())
-                    node = node.patterned[shape][1]
-                else:
-                    node = node.literal.setdefault(part, _Node())
-            node.templates.append(
-                _Template(
-                    operation=operation,
-                    literal=tuple(not _PARAMETER.search(p) for p in parts),
-                    shape=tuple(_PARAMETER.sub("{}", p) for p in parts),
-                )
+            self._add(operation, segments(operation.template))
+            own = _own_base(contract, operation)
+            if own:  # an operation served elsewhere: its path there, base and all
+                self._add(operation, [*segments(own), *segments(operation.template)])
+
+    def _add(self, operation: Operation, parts: list[str]) -> None:
+        node = self._roots.setdefault(operation.method, _Node())
+        for part in parts:
+            if _PARAMETER.search(part):
+                shape = _PARAMETER.sub("{}", part)
+                if shape not in node.patterned:
+                    node.patterned[shape] = (_segment_pattern(part), _Node())
+                node = node.patterned[shape][1]
+            else:
+                node = node.literal.setdefault(part, _Node())
+        node.templates.append(
+            _Template(
+                operation=operation,
+                literal=tuple(not _PARAMETER.search(p) for p in parts),
+                shape=tuple(_PARAMETER.sub("{}", p) for p in parts),
             )
+        )
 
     def match(self, method: str, path: str) -> Operation | None:
         """The operation a request goes to; ``path`` without query string or base URL."""
@@ -126,6 +132,18 @@ class OperationIndex:
         if not matching:
             return None
         return max(matching, key=lambda t: t.literal).operation
+
+
+def _own_base(contract: Contract, operation: Operation) -> str:
+    """The base path of an operation's own ``servers`` (3.x: the operation's, else its path
+    item's), when it differs from the document's."""
+    if contract.version is Version.SWAGGER2:
+        return ""
+    for owner in (operation.node, operation.path_item):
+        own = server_path(owner.get("servers"))
+        if own is not None:
+            return own if own != contract.base_path else ""
+    return ""
 
 
 def _base_agrees(base: str, part: str) -> bool:

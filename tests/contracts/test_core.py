@@ -253,3 +253,33 @@ def test_a_type_the_contract_misspells_is_one_line_that_says_where(tmp_path: Pat
         "contract: a schema with a JSON Schema type (the contract says type: integr)"
         " (c.json#/paths/~1typo/get/responses/200/content/application~1json/schema)"
     )
+
+
+def test_an_operation_served_elsewhere_is_found_under_its_own_servers_path(
+    tmp_path: Path,
+) -> None:
+    """3.x path items and operations may name their own ``servers``: an upload host, say."""
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = openapi3()
+    document["servers"] = [{"url": "https://api.example.test/v1"}]
+    ok = {"responses": {"200": {"description": "ok"}}}
+    document["paths"]["/uploads"] = {
+        "servers": [
+            {
+                "url": "https://upload.example.test/files/{version}",
+                "variables": {"version": {"default": "v2"}},
+            }
+        ],
+        "post": ok,
+    }
+    document["paths"]["/exports"] = {
+        "get": {**ok, "servers": [{"url": "https://export.example.test/"}]},
+    }
+    contract = loader.load(write(tmp_path / "c.json", document))
+    index = paths.index_of(contract)
+    upload = index.match("POST", "/files/v2/uploads")
+    assert upload is not None and upload is index.match("POST", "/uploads")
+    assert upload.template == "/uploads"
+    assert index.find("POST", "/files/v2/uploads") is upload
+    exports = index.match("GET", "/exports")
+    assert exports is not None and index.match("GET", "/v1/exports") is exports
