@@ -111,9 +111,7 @@ def test_a_ref_without_a_contract_is_one_clear_line(
 ) -> None:
     ref = "    schema: {$ref: '#/components/schemas/Client'}\n"
     write_doc("noref.md", 'endpoint: "GET /clients/{id}"', step(ref, "/clients/5"))
-    # in a process of its own: an in-process run drops the validator's modules afterwards, and
-    # a later one would import them anew beside the classes an earlier run left compiled
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
