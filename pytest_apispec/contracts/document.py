@@ -69,11 +69,15 @@ class Contract:
 
     def follow(self, uri: str, pointer: str, node: Any) -> tuple[str, str, Any]:
         """``node`` itself, or what its ``$ref`` chain ends at (checked when loading)."""
+        ref = refs.ref_of(node)
+        if ref is None:
+            return uri, pointer, node
         seen = set()
-        while (ref := refs.ref_of(node)) is not None and (uri, pointer) not in seen:
+        while ref is not None and (uri, pointer) not in seen:
             seen.add((uri, pointer))
             uri, pointer = refs.split(uri, ref)
             node = refs.lookup(self.files[uri], pointer)
+            ref = refs.ref_of(node)
         return uri, pointer, node
 
     def child(self, uri: str, pointer: str, node: Any, *keys: Any) -> tuple[str, str, Any]:
@@ -81,7 +85,7 @@ class Contract:
         when a key is absent."""
         for key in keys:
             uri, pointer, node = self.follow(uri, pointer, node)
-            if not isinstance(node, Mapping) or key not in node:
+            if not isinstance(node, dict) or key not in node:  # a loaded contract's: dicts
                 return uri, pointer, None
             node = node[key]
             pointer += "/" + refs.escape(str(key))

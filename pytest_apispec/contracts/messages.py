@@ -1,5 +1,9 @@
 """Checking one exchange against its operation: the response (status, Content-Type, body
-present or absent, the JSON body's schema) and the request body a step sends."""
+present or absent, the JSON body's schema) and the request body a step sends.
+
+What an operation documents is looked up once per operation (and status), and the contract's
+nodes are tested as ``dict``s: a loaded contract is plain dicts and lists.
+"""
 
 from __future__ import annotations
 
@@ -120,7 +124,7 @@ def _look_up(contract: Contract, operation: Operation, status: int) -> _Document
     uri, pointer, responses = contract.child(
         operation.uri, operation.pointer, operation.node, "responses"
     )
-    if not isinstance(responses, Mapping):
+    if not isinstance(responses, dict):
         return _Documented("", (), False, {})
     key = status_key(responses, status)
     if key is None:
@@ -131,31 +135,27 @@ def _look_up(contract: Contract, operation: Operation, status: int) -> _Document
             location=contract.location(uri, pointer),
         )
     r_uri, r_pointer, response = contract.child(uri, pointer, responses, key)
-    if not isinstance(response, Mapping):
+    if not isinstance(response, dict):
         return _Documented("", (), False, {})
     location = contract.location(r_uri, r_pointer)
-    paths: dict[str, tuple[Any, ...]]  # media type -> the keys down to its schema
+    # media type -> where the $ref chain of its schema ends: operations that share a schema
+    # share its validator
+    schemas: dict[str, tuple[str, str]] = {}
     if contract.version is Version.SWAGGER2:
-        media_types = _produces(contract, operation) if "schema" in response else []
-        schema = contract.child(r_uri, r_pointer, response, "schema")[2]
-        is_file = isinstance(schema, Mapping) and schema.get("type") == "file"  # a download
-        paths = {} if is_file else {m: ("schema",) for m in media_types}
         declared = "schema" in response
+        media_types = _produces(contract, operation) if declared else []
+        s_uri, s_pointer, schema = contract.child(r_uri, r_pointer, response, "schema")
+        is_file = isinstance(schema, dict) and schema.get("type") == "file"  # a download
+        if declared and not is_file:
+            schemas = dict.fromkeys(media_types, (s_uri, s_pointer))
     else:
-        _, _, content = contract.child(r_uri, r_pointer, response, "content")
-        content = content if isinstance(content, Mapping) else {}
+        c_uri, c_pointer, content = contract.child(r_uri, r_pointer, response, "content")
+        content = content if isinstance(content, dict) else {}
         media_types = [str(m) for m in content]
-        paths = {
-            str(m): ("content", m, "schema")
-            for m, item in content.items()
-            if isinstance(item, Mapping) and "schema" in item
-        }
+        for media, item in content.items():
+            if isinstance(item, dict) and "schema" in item:
+                schemas[str(media)] = contract.child(c_uri, c_pointer, content, media, "schema")[:2]
         declared = bool(content)
-    # the schema a $ref chain ends at: operations that share a schema share its validator
-    schemas = {
-        media: contract.child(r_uri, r_pointer, response, *keys)[:2]
-        for media, keys in paths.items()
-    }
     return _Documented(location, tuple(media_types), declared, schemas)
 
 
@@ -189,7 +189,7 @@ def _produces(contract: Contract, operation: Operation) -> list[str]:
     """2.0's ``produces``, of the operation or the document; none declared allows any media
     type (a JSON body is still held to the schema)."""
     for node in (operation.node, contract.root):
-        produces = node.get("produces") if isinstance(node, Mapping) else None
+        produces = node.get("produces") if isinstance(node, dict) else None
         if isinstance(produces, list) and produces:
             return [str(p) for p in produces]
     return ["*/*"]
@@ -203,12 +203,10 @@ def check_request(contract: Contract, operation: Operation, exchange: Exchange) 
     (2.0). Only JSON bodies are checked."""
     if exchange.request_media is not None:
         return _check_request_media(contract, operation, exchange.request_media)
-    found = _request_schema(contract, operation)
-    if found is None:
+    documented = _documented_body(contract, operation)
+    if documented is None:
         return []
-    uri, pointer, required = found
-    uri, pointer, _ = contract.follow(uri, pointer, refs.lookup(contract.files[uri], pointer))
-    location = contract.location(uri, pointer)
+    uri, pointer, location, required = documented
     if exchange.request_body is None:
         if required:
             return [Violation("request", "a body (it is required)", "none", location)]
@@ -218,6 +216,22 @@ def check_request(contract: Contract, operation: Operation, exchange: Exchange) 
         dataclasses.replace(v, where="request body" + v.where[1:])
         for v in check.violations(exchange.request_body)
     ]
+
+
+def _documented_body(contract: Contract, operation: Operation) -> tuple[str, str, str, bool] | None:
+    """Where the JSON request body's schema ends, its location, whether a body is required;
+    looked up once per operation."""
+    key = ("request", operation.uri, operation.pointer)
+    if key not in contract.cache:
+        documented = None
+        found = _request_schema(contract, operation)
+        if found is not None:
+            uri, pointer, required = found
+            node = refs.lookup(contract.files[uri], pointer)
+            uri, pointer, _ = contract.follow(uri, pointer, node)
+            documented = (uri, pointer, contract.location(uri, pointer), required)
+        contract.cache[key] = documented
+    return contract.cache[key]  # type: ignore[no-any-return]
 
 
 def _check_request_media(contract: Contract, operation: Operation, media: str) -> list[Violation]:
@@ -231,8 +245,8 @@ def _check_request_media(contract: Contract, operation: Operation, media: str) -
         uri, pointer, body = contract.child(
             operation.uri, operation.pointer, operation.node, "requestBody"
         )
-        content = body.get("content") if isinstance(body, Mapping) else None
-        declared = [str(m) for m in content] if isinstance(content, Mapping) else []
+        content = body.get("content") if isinstance(body, dict) else None
+        declared = [str(m) for m in content] if isinstance(content, dict) else []
     if not declared or matching_media(declared, media) is not None:
         return []
     wants = "Content-Type " + " or ".join(declared)
@@ -241,7 +255,7 @@ def _check_request_media(contract: Contract, operation: Operation, media: str) -
 
 def _consumes(contract: Contract, operation: Operation) -> list[str]:
     for node in (operation.node, contract.root):
-        consumes = node.get("consumes") if isinstance(node, Mapping) else None
+        consumes = node.get("consumes") if isinstance(node, dict) else None
         if isinstance(consumes, list) and consumes:
             return [str(c) for c in consumes]
     return []
@@ -260,7 +274,7 @@ def _request_schema(contract: Contract, operation: Operation) -> tuple[str, str,
                 continue
             for index, raw in enumerate(parameters):
                 uri, pointer, parameter = contract.follow(p_uri, f"{p_pointer}/{index}", raw)
-                if isinstance(parameter, Mapping) and parameter.get("in") == "body":
+                if isinstance(parameter, dict) and parameter.get("in") == "body":
                     if "schema" not in parameter:
                         return None
                     return uri, pointer + "/schema", parameter.get("required") is True
@@ -268,13 +282,13 @@ def _request_schema(contract: Contract, operation: Operation) -> tuple[str, str,
     uri, pointer, body = contract.child(
         operation.uri, operation.pointer, operation.node, "requestBody"
     )
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         return None
     content = body.get("content")
-    if not isinstance(content, Mapping):
+    if not isinstance(content, dict):
         return None
     media = matching_media([str(m) for m in content], "application/json")
     item = content.get(media) if media else None
-    if not isinstance(item, Mapping) or "schema" not in item:
+    if not isinstance(item, dict) or "schema" not in item:
         return None
     return uri, f"{pointer}/content/{refs.escape(str(media))}/schema", body.get("required") is True

@@ -9,6 +9,7 @@ templates match, the most specific wins: the one whose first differing segment i
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,19 +58,22 @@ class OperationIndex:
 
     def _add(self, operation: Operation, parts: list[str]) -> None:
         node = self._roots.setdefault(operation.method, _Node())
-        for part in parts:
-            if _PARAMETER.search(part):
-                shape = _PARAMETER.sub("{}", part)
-                if shape not in node.patterned:
-                    node.patterned[shape] = (_segment_pattern(part), _Node())
-                node = node.patterned[shape][1]
-            else:
+        shapes = [_shape(part) for part in parts]  # None for a literal segment
+        for part, shape in zip(parts, shapes, strict=True):
+            if shape is None:
                 node = node.literal.setdefault(part, _Node())
+                continue
+            if shape not in node.patterned:
+                node.patterned[shape] = (_segment_pattern(part), _Node())
+            node = node.patterned[shape][1]
         node.templates.append(
             _Template(
                 operation=operation,
-                literal=tuple(not _PARAMETER.search(p) for p in parts),
-                shape=tuple(_PARAMETER.sub("{}", p) for p in parts),
+                literal=tuple(shape is None for shape in shapes),
+                shape=tuple(
+                    part if shape is None else shape
+                    for part, shape in zip(parts, shapes, strict=True)
+                ),
             )
         )
 
@@ -153,6 +157,14 @@ def _base_agrees(base: str, part: str) -> bool:
     )
 
 
+def _shape(part: str) -> str | None:
+    """The segment with its parameters written ``{}``; ``None`` for a literal one."""
+    if "{" not in part or not _PARAMETER.search(part):
+        return None
+    return _PARAMETER.sub("{}", part)
+
+
+@functools.lru_cache(maxsize=1024)  # a contract's parameters repeat: {id}, {uid}, {slug}
 def _segment_pattern(part: str) -> re.Pattern[str]:
     pieces = _PARAMETER.split(part)
     return re.compile("[^/]+".join(re.escape(p) for p in pieces) + r"\Z")

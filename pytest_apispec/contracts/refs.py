@@ -1,13 +1,14 @@
 """``$ref`` values: JSON pointers, joining a reference to the file it is written in, and
 following chains of references without looping.
 
-Files are named by ``file://`` URIs, the form ``referencing`` and jsonschema use too.
+Files are named by ``file://`` URIs, the form ``referencing`` and jsonschema use too. A loaded
+contract is plain ``dict``s and ``list``s (JSON, or YAML's ``dict`` subclass), so these test
+for ``dict`` itself: asking ``Mapping`` goes through ``abc`` for every node walked.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -48,8 +49,8 @@ def lookup(document: Any, pointer: str) -> Any:
     if not pointer.startswith("/"):
         raise RefError(f"#{pointer} is not a JSON pointer (it must start with '#/')")
     for raw in pointer[1:].split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, Mapping) and token in node:
+        token = raw.replace("~1", "/").replace("~0", "~") if "~" in raw else raw
+        if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
             node = node[int(token)]
@@ -59,7 +60,7 @@ def lookup(document: Any, pointer: str) -> Any:
 
 
 def ref_of(node: Any) -> str | None:
-    if isinstance(node, (dict, Mapping)):  # dict first: the usual case, and a cheap check
+    if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str):
             return ref
