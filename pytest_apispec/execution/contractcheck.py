@@ -4,10 +4,14 @@ The contract is loaded on the first step that needs it (once per process, by
 ``contracts.loader``); a doc whose contract cannot be loaded, or whose ``endpoint`` the contract
 lacks, gets one line saying so on the test step its ``endpoint`` describes. Every line starts
 with ``contract``; the mode (strict, warn, off) decides what they do, the pytest layer reports.
+
+An exchange made again (the prerequisite many docs share: the same request, the same answer,
+byte for byte) is checked once: what a check finds depends on nothing else.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +62,7 @@ class ContractChecks:
         self._unchecked: dict[Path, bool] = {}
         self._loaded: dict[Path, Any] = {}
         self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
+        self._checked: dict[tuple[Any, ...], ContractFindings] = {}  # by _exchange_key
 
     def mode_of(self, spec: Spec) -> ContractMode:
         if not spec.provenance.swagger:
@@ -119,59 +124,110 @@ class ContractChecks:
             lines = (f"contract {contract}",) if describes else ()
             return ContractFindings(name, mode, violations=lines)
         try:
-            return self._check(spec, step, contract, describes, exchange)
+            from pytest_apispec.contracts import paths
+
+            index = paths.index_of(contract)
+            unknown = _unknown_endpoint(name, mode, spec, index, describes)
+            if unknown is not None:
+                return unknown
+            return self._exchange_findings(name, mode, contract, step, exchange)
         except Exception as exc:  # a validator's surprise is this check's failure, not a crash
             line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             return ContractFindings(name, mode, violations=(line[:500],))
 
-    def _check(
-        self, spec: Spec, step: Step, contract: Contract, describes: bool, sent: SentAndGot
+    def _exchange_findings(
+        self, name: str, mode: ContractMode, contract: Contract, step: Step, sent: SentAndGot
     ) -> ContractFindings:
-        """What the exchange breaks of the operation its step matched."""
-        from pytest_apispec.contracts import messages, paths
+        """What the exchange breaks, found once for an exchange made again."""
+        key = _exchange_key(name, mode, step, sent)
+        found = self._checked.get(key) if key is not None else None
+        if found is None:
+            found = _exchange_check(name, mode, contract, step, sent)
+            if key is not None:
+                if len(self._checked) >= REMEMBERED_EXCHANGES:
+                    del self._checked[next(iter(self._checked))]  # the oldest
+                self._checked[key] = found
+        return found
 
-        name, mode = spec.provenance.swagger or "", self.mode_of(spec)
-        request, response, body = sent.request, sent.response, sent.body
 
-        index = paths.index_of(contract)
-        endpoint = spec.operation
-        documented = index.find(*endpoint) if endpoint is not None else None
-        if endpoint is not None and documented is None:
-            if not describes:
-                return ContractFindings(name, mode)
-            nearest = ", ".join(index.nearest(*endpoint)) or "none"
-            line = (
-                f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "
-                f"(nearest: {nearest}); fix the doc's endpoint or its swagger: file"
-            )
-            return ContractFindings(name, mode, violations=(line,))
-        operation = None
-        for path in _request_paths(request.url, sent.base_url):
-            operation = index.match(step.method, path)
-            if operation is not None:
-                break
-        if operation is None:
-            return ContractFindings(name, mode)
-        exchange = messages.Exchange(
-            method=step.method,
-            status=response.status_code,
-            content_type=response.headers.get("Content-Type"),
-            body_size=len(body),
-            is_json=sent.is_json,
-            document=sent.document,
-            request_body=request.body,
-            request_media=_sent_media(request, response),
-        )
-        found = messages.check_response(contract, operation, exchange)
-        drift = messages.check_request(contract, operation, exchange)
-        return ContractFindings(
-            name,
-            mode,
-            violations=tuple(v.line() for v in found),
-            warnings=tuple(v.line() for v in drift),
-            operation=operation.label,
-            status=response.status_code,
-        )
+def _unknown_endpoint(
+    name: str, mode: ContractMode, spec: Spec, index: Any, describes: bool
+) -> ContractFindings | None:
+    """A doc whose ``endpoint`` the contract lacks: one line on the step that endpoint
+    describes, and its other steps unchecked; ``None`` for a doc whose endpoint is there."""
+    endpoint = spec.operation
+    if endpoint is None or index.find(*endpoint) is not None:
+        return None
+    if not describes:
+        return ContractFindings(name, mode)
+    nearest = ", ".join(index.nearest(*endpoint)) or "none"
+    line = (
+        f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "
+        f"(nearest: {nearest}); fix the doc's endpoint or its swagger: file"
+    )
+    return ContractFindings(name, mode, violations=(line,))
+
+
+def _exchange_check(
+    name: str, mode: ContractMode, contract: Contract, step: Step, sent: SentAndGot
+) -> ContractFindings:
+    """What the exchange breaks of the operation its step matched."""
+    from pytest_apispec.contracts import messages, paths
+
+    request, response, body = sent.request, sent.response, sent.body
+    index = paths.index_of(contract)
+    operation = None
+    for path in _request_paths(request.url, sent.base_url):
+        operation = index.match(step.method, path)
+        if operation is not None:
+            break
+    if operation is None:
+        return ContractFindings(name, mode)
+    exchange = messages.Exchange(
+        method=step.method,
+        status=response.status_code,
+        content_type=response.headers.get("Content-Type"),
+        body_size=len(body),
+        is_json=sent.is_json,
+        document=sent.document,
+        request_body=request.body,
+        request_media=_sent_media(request, response),
+    )
+    found = messages.check_response(contract, operation, exchange)
+    drift = messages.check_request(contract, operation, exchange)
+    return ContractFindings(
+        name,
+        mode,
+        violations=tuple(v.line() for v in found),
+        warnings=tuple(v.line() for v in drift),
+        operation=operation.label,
+        status=response.status_code,
+    )
+
+
+# how many exchanges a run remembers having checked: a few hundred bytes each
+REMEMBERED_EXCHANGES = 4096
+
+
+def _exchange_key(
+    name: str, mode: ContractMode, step: Step, sent: SentAndGot
+) -> tuple[Any, ...] | None:
+    """All that the findings of an exchange depend on; ``None`` for a form, multipart or data
+    body (its Content-Type is what requests chose), which is checked every time."""
+    request, response = sent.request, sent.response
+    if request.sent_body is not None:
+        return None
+    return (
+        name,
+        mode,
+        step.method,
+        request.url,
+        sent.base_url,
+        repr(request.body) if request.body is not None else None,
+        response.status_code,
+        response.headers.get("Content-Type"),
+        hashlib.blake2b(sent.body, digest_size=16).digest(),
+    )
 
 
 def _sent_media(request: RequestRecord, response: Any) -> str | None:

@@ -3,6 +3,7 @@ OpenAPI 3.0 and 3.1: end to end, with pytest on real docs against a server on 12
 
 from __future__ import annotations
 
+import importlib
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -79,6 +80,42 @@ def test_every_violation_of_the_body_is_a_line_with_path_rule_value_and_pointer(
     )
     assert "contract: $.nickname" not in result.stdout.str()  # an unknown format is no error
     result.stdout.fnmatch_lines(["*request:  GET*/clients/5", "*repeat it with:*"])
+
+
+@pytest.mark.parametrize("remembered", [4096, 1])
+def test_an_exchange_made_again_is_checked_once_and_reported_for_every_doc(
+    pytester: pytest.Pytester,
+    write_doc: DocWriter,
+    api: RouteServer,
+    version: str,
+    monkeypatch: pytest.MonkeyPatch,
+    remembered: int,
+) -> None:
+    """Docs that make the same request and get the same answer (a shared prerequisite): the
+    body is validated once, and every doc still fails with its lines; another answer is
+    checked for itself; past REMEMBERED_EXCHANGES the oldest is checked again."""
+    # the modules the in-process run will use: a package attribute may still name a copy an
+    # earlier in-process run imported (pytester drops the modules a run imports)
+    schemas = importlib.import_module("pytest_apispec.contracts.schemas")
+    contractcheck = importlib.import_module("pytest_apispec.execution.contractcheck")
+    validated = []
+    violations = schemas.SchemaCheck.violations
+    monkeypatch.setattr(
+        schemas.SchemaCheck,
+        "violations",
+        lambda self, instance, where=(): validated.append(instance) or violations(self, instance),
+    )
+    monkeypatch.setattr(contractcheck, "REMEMBERED_EXCHANGES", remembered)
+    api.route("GET", prefix(version) + "/clients/5", Answer(200, {**GOOD_CLIENT, "id": "five"}))
+    api.route("GET", prefix(version) + "/clients/7", Answer(200, {**GOOD_CLIENT, "id": "7"}))
+    for name, client in (("a.md", 5), ("b.md", 5), ("c.md", 7), ("d.md", 5)):
+        write_doc(name, front(version), GET_5.replace("/5", f"/{client}"))
+    result = pytester.runpytest("-p", "no:randomly", "-rN")
+    result.assert_outcomes(failed=4)
+    output = result.stdout.str()
+    assert output.count('contract: $.id: wants type: integer, got "five"') == 3
+    assert output.count('contract: $.id: wants type: integer, got "7"') == 1
+    assert len(validated) == (2 if remembered > 1 else 3)  # b repeats a; d comes after c
 
 
 def test_an_undocumented_status_names_the_documented_ones(
