@@ -1,7 +1,9 @@
 """The local HTTP server every benchmarked tool talks to.
 
 Debian's nginx answers every path with the same fixed JSON, ``{"data": {"items": [{"id": 1}]}}``,
-which holds everything the generated docs, tests and Tavern files extract. nginx writes one
+which holds everything the generated docs, tests and Tavern files extract; a ``varied`` server
+puts the request URI in it too (``"label"``), so that no two different requests get the same
+bytes. nginx writes one
 access-log line per request, so the benchmark counts requests by counting lines.
 
 With ``latency`` > 0 nginx needs the ``echo`` module (``libnginx-mod-http-echo``, pulled in by
@@ -26,6 +28,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 BODY = b'{"data": {"items": [{"id": 1}]}}'
+# With ``varied``: a body of its own for each request URI (the contract benchmark's, so that an
+# answer is only the same as another where a real API's would be: the same request again).
+VARIED_BODY = '{"data": {"items": [{"id": 1, "label": "%s"}]}}'
 HOST = "127.0.0.1"
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
 ECHO_MODULE = Path("/usr/lib/nginx/modules/ngx_http_echo_module.so")
@@ -108,9 +113,12 @@ class Server:
 class NginxServer(Server):
     kind = "nginx"
 
-    def __init__(self, binary: str, workdir: Path, latency: float = 0.0) -> None:
+    def __init__(
+        self, binary: str, workdir: Path, latency: float = 0.0, varied: bool = False
+    ) -> None:
         workdir = workdir.resolve()
         self.workdir = workdir
+        self.varied = varied
         workdir.mkdir(parents=True, exist_ok=True)
         for sub in ("tmp", "logs"):
             (workdir / sub).mkdir(exist_ok=True)
@@ -131,10 +139,11 @@ class NginxServer(Server):
 
     def _config(self, latency: float) -> str:
         tmp = self.workdir / "tmp"
+        body = VARIED_BODY % "$request_uri" if self.varied else BODY.decode()
         if latency > 0:
-            content = f"echo_sleep {latency:g}; echo -n '{BODY.decode()}';"
+            content = f"echo_sleep {latency:g}; echo -n '{body}';"
         else:
-            content = f"return 200 '{BODY.decode()}';"
+            content = f"return 200 '{body}';"
         load = f"load_module {ECHO_MODULE};\n" if latency > 0 else ""
         user = "user root;\n" if os.geteuid() == 0 else ""
         return f"""{load}{user}daemon off;
@@ -186,10 +195,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         if self.server.latency:
             time.sleep(self.server.latency)
+        body = (VARIED_BODY % self.path).encode() if self.server.varied else BODY
         # One write per answer: separate small writes meet Nagle and delayed ACKs (40 ms).
         self.wfile.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
         )
         if self.path == "/ready":
             return
@@ -204,9 +214,10 @@ class _PyHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], latency: float, log: Path) -> None:
+    def __init__(self, address: tuple[str, int], latency: float, log: Path, varied: bool) -> None:
         super().__init__(address, _Handler)
         self.latency = latency
+        self.varied = varied
         self.lock = threading.Lock()
         self.log = log.open("a", encoding="utf-8")
 
@@ -216,7 +227,7 @@ class PythonServer(Server):
 
     kind = "python"
 
-    def __init__(self, workdir: Path, latency: float = 0.0) -> None:
+    def __init__(self, workdir: Path, latency: float = 0.0, varied: bool = False) -> None:
         workdir = workdir.resolve()
         workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "access.log"
@@ -225,6 +236,7 @@ class PythonServer(Server):
         # A separate process, so the server never competes with the harness for the GIL.
         self.proc = subprocess.Popen(
             [sys.executable, __file__, str(self.port), str(latency), str(self.log_path)]
+            + (["varied"] if varied else [])
         )
         _wait_ready(self.url, self.proc)
         self.log_path.write_text("")
@@ -255,25 +267,29 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def start(
-    workdir: Path, latency: float = 0.0, prefer: str = "auto", install: bool = True
+    workdir: Path,
+    latency: float = 0.0,
+    prefer: str = "auto",
+    install: bool = True,
+    varied: bool = False,
 ) -> Server:
     """nginx if available (installing it when allowed), else the stdlib stand-in."""
     if prefer in ("auto", "nginx"):
         binary = install_nginx(workdir / "apt.log") if install else find_nginx()
         if binary and (latency == 0 or ECHO_MODULE.exists()):
             try:
-                return NginxServer(binary, workdir / "nginx", latency)
+                return NginxServer(binary, workdir / "nginx", latency, varied)
             except RuntimeError as exc:
                 if prefer == "nginx":
                     raise
                 print(f"# nginx did not start ({exc}); using the Python server", file=sys.stderr)
         elif prefer == "nginx":
             raise RuntimeError("nginx (with the echo module, for latency) is not available")
-    return PythonServer(workdir / "python", latency)
+    return PythonServer(workdir / "python", latency, varied)
 
 
 if __name__ == "__main__":  # the stand-in server's own process
     port, latency_s, log_file = int(sys.argv[1]), float(sys.argv[2]), Path(sys.argv[3])
-    httpd = _PyHTTPServer((HOST, port), latency_s, log_file)
+    httpd = _PyHTTPServer((HOST, port), latency_s, log_file, sys.argv[4:] == ["varied"])
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=httpd.shutdown).start())
     httpd.serve_forever(poll_interval=0.2)
