@@ -51,7 +51,8 @@ class Contract:
     uri: str
     version: Version
     files: Mapping[str, Any]  # file URI -> parsed document, the contract's own first
-    base_path: str  # "" or "/api": basePath (2.0), the path of servers[0].url (3.x)
+    # basePath (2.0), or the path of each of servers (3.x), the first first: ("",) or ("/api",)
+    base_paths: tuple[str, ...]
     operations: tuple[Operation, ...]
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 

@@ -131,7 +131,7 @@ def _load(path: Path) -> Contract:
         uri=uri,
         version=version,
         files=files,
-        base_path=_base_path(document, version),
+        base_paths=_base_paths(document, version),
         operations=(),
     )
     object.__setattr__(contract, "operations", _operations(contract))
@@ -161,21 +161,27 @@ def _version(path: Path, document: Any) -> Version:
     )
 
 
-def _base_path(document: Mapping[str, Any], version: Version) -> str:
-    """``/api``: 2.0's ``basePath``, or the path of 3.x's first server URL, its variables
+def _base_paths(document: Mapping[str, Any], version: Version) -> tuple[str, ...]:
+    """``("/api",)``: 2.0's ``basePath``, or the paths of 3.x's server URLs, their variables
     given their defaults (a variable without one stays ``{name}``, a segment of any value)."""
     if version is Version.SWAGGER2:
         base = document.get("basePath")
-        return _normal_path(base) if isinstance(base, str) else ""
-    return server_path(document.get("servers")) or ""
+        return (_normal_path(base),) if isinstance(base, str) else ("",)
+    return server_paths(document.get("servers")) or ("",)
 
 
-def server_path(servers: Any) -> str | None:
-    """The path of the first of 3.x ``servers``, or ``None`` when none is declared (the
-    document's, a path item's or an operation's own)."""
-    first = servers[0] if isinstance(servers, list) and servers else None
-    url = _server_url(first) if isinstance(first, Mapping) else None
-    return _normal_path(_url_path(url)) if url is not None else None
+def server_paths(servers: Any) -> tuple[str, ...]:
+    """The paths of 3.x ``servers`` (each entry's, the first first, each once); none when none
+    is declared (the document's, a path item's or an operation's own)."""
+    if not isinstance(servers, list):
+        return ()
+    found: list[str] = []
+    for server in servers:
+        url = _server_url(server) if isinstance(server, Mapping) else None
+        path = _normal_path(_url_path(url)) if url is not None else None
+        if path is not None and path not in found:
+            found.append(path)
+    return tuple(found)
 
 
 def _normal_path(path: str) -> str:

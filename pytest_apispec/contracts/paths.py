@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from pytest_apispec.contracts.document import Contract, Operation, Version
-from pytest_apispec.contracts.loader import server_path
+from pytest_apispec.contracts.loader import server_paths
 
 _PARAMETER = re.compile(r"\{[^}/]*\}")
 
@@ -47,13 +47,13 @@ class OperationIndex:
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
-        self.base = segments(contract.base_path)
+        self.bases = [parts for parts in map(segments, contract.base_paths) if parts]
         self._roots: dict[str, _Node] = {}
         self._found: dict[tuple[str, str], Operation | None] = {}
         for operation in contract.operations:
             self._add(operation, segments(operation.template))
-            own = _own_base(contract, operation)
-            if own:  # an operation served elsewhere: its path there, base and all
+            for own in _own_bases(contract, operation):
+                # an operation served elsewhere: its path there, base and all
                 self._add(operation, [*segments(own), *segments(operation.template)])
 
     def _add(self, operation: Operation, parts: list[str]) -> None:
@@ -105,10 +105,11 @@ class OperationIndex:
         return difflib.get_close_matches(wanted, labels, n=count, cutoff=0.0)
 
     def _with_and_without_base(self, parts: list[str]) -> Iterable[list[str]]:
+        """The path as it is, then without each base path it starts with."""
         yield parts
-        base = self.base
-        if base and len(parts) >= len(base) and all(map(_base_agrees, base, parts)):
-            yield parts[len(base) :]
+        for base in self.bases:
+            if len(parts) >= len(base) and all(map(_base_agrees, base, parts)):
+                yield parts[len(base) :]
 
     def _best(self, method: str, parts: Sequence[str], as_template: bool) -> Operation | None:
         root = self._roots.get(method.upper())
@@ -138,16 +139,16 @@ class OperationIndex:
         return max(matching, key=lambda t: t.literal).operation
 
 
-def _own_base(contract: Contract, operation: Operation) -> str:
-    """The base path of an operation's own ``servers`` (3.x: the operation's, else its path
-    item's), when it differs from the document's."""
+def _own_bases(contract: Contract, operation: Operation) -> tuple[str, ...]:
+    """The base paths of an operation's own ``servers`` (3.x: the operation's, else its path
+    item's) that the document's servers do not have."""
     if contract.version is Version.SWAGGER2:
-        return ""
+        return ()
     for owner in (operation.node, operation.path_item):
-        own = server_path(owner.get("servers"))
-        if own is not None:
-            return own if own != contract.base_path else ""
-    return ""
+        own = server_paths(owner.get("servers"))
+        if own:
+            return tuple(path for path in own if path and path not in contract.base_paths)
+    return ()
 
 
 def _base_agrees(base: str, part: str) -> bool:

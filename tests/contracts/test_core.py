@@ -33,13 +33,33 @@ def test_a_base_path_is_optional_in_both_directions(tmp_path: Path) -> None:
     document = swagger2()
     write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
     contract = loader.load(write(tmp_path / "c.json", document))
-    assert (contract.version, contract.base_path) == (Version.SWAGGER2, "/v2")
+    assert (contract.version, contract.base_paths) == (Version.SWAGGER2, ("/v2",))
     index = paths.index_of(contract)
     assert index.match("GET", "/v2/clients/1") is index.match("GET", "/clients/1") is not None
     served = openapi3()
     served["servers"] = [{"url": "https://api.example.test/api/"}]
     contract = loader.load(write(tmp_path / "s.json", served))
-    assert contract.base_path == "/api"
+    assert contract.base_paths == ("/api",)
+
+
+def test_every_server_of_the_document_gives_a_base_path(tmp_path: Path) -> None:
+    """Real documents list production and sandbox servers under different paths: a request
+    under any of them is found, and a path none of them starts is not taken for one."""
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    document = openapi3()
+    document["servers"] = [
+        {"url": "https://api.example.test/v1"},
+        {"url": "https://sandbox.example.test/sandbox/v1"},
+        {"url": "https://api.example.test/v1/"},  # the first again: once
+    ]
+    contract = loader.load(write(tmp_path / "c.json", document))
+    assert contract.base_paths == ("/v1", "/sandbox/v1")
+    index = paths.index_of(contract)
+    found = index.match("GET", "/clients/1")
+    assert found is not None
+    assert index.match("GET", "/v1/clients/1") is found
+    assert index.match("GET", "/sandbox/v1/clients/1") is found
+    assert index.match("GET", "/sandbox/clients/1") is None
 
 
 @pytest.mark.parametrize(
@@ -77,7 +97,7 @@ def test_a_servers_base_path_takes_its_variables_defaults(
     document = openapi3()
     document["servers"] = [server]
     contract = loader.load(write(tmp_path / "c.json", document))
-    assert contract.base_path == base
+    assert contract.base_paths == (base,)
     index = paths.index_of(contract)
     found = index.match("GET", f"{request_path}/clients/1")
     assert found is not None and found is index.match("GET", "/clients/1")
@@ -268,7 +288,8 @@ def test_an_operation_served_elsewhere_is_found_under_its_own_servers_path(
             {
                 "url": "https://upload.example.test/files/{version}",
                 "variables": {"version": {"default": "v2"}},
-            }
+            },
+            {"url": "https://upload-eu.example.test/eu/files"},
         ],
         "post": ok,
     }
@@ -281,5 +302,6 @@ def test_an_operation_served_elsewhere_is_found_under_its_own_servers_path(
     assert upload is not None and upload is index.match("POST", "/uploads")
     assert upload.template == "/uploads"
     assert index.find("POST", "/files/v2/uploads") is upload
+    assert index.match("POST", "/eu/files/uploads") is upload  # its second server
     exports = index.match("GET", "/exports")
     assert exports is not None and index.match("GET", "/v1/exports") is exports
