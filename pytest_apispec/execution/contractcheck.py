@@ -205,29 +205,30 @@ def _exchange_check(
     )
 
 
-# how many exchanges a run remembers having checked: a few hundred bytes each
-REMEMBERED_EXCHANGES = 4096
+# how many exchanges a run remembers having checked: a key of ~100 bytes and the findings
+# (a few hundred bytes; at most MAX_VIOLATIONS short lines) each
+REMEMBERED_EXCHANGES = 1024
 
 
 def _exchange_key(
     name: str, mode: ContractMode, step: Step, sent: SentAndGot
 ) -> tuple[Any, ...] | None:
-    """All that the findings of an exchange depend on; ``None`` for a form, multipart or data
-    body (its Content-Type is what requests chose), which is checked every time."""
+    """All that the findings of an exchange depend on, the long parts (the URLs, the JSON
+    sent, the Content-Type, the answer) as one BLAKE2 digest; ``None`` for a form, multipart
+    or data body (its Content-Type is what requests chose), which is checked every time."""
     request, response = sent.request, sent.response
     if request.sent_body is not None:
         return None
-    return (
-        name,
-        mode,
-        step.method,
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (
         request.url,
-        sent.base_url,
-        repr(request.body) if request.body is not None else None,
-        response.status_code,
-        response.headers.get("Content-Type"),
-        hashlib.blake2b(sent.body, digest_size=16).digest(),
-    )
+        sent.base_url or "",
+        repr(request.body) if request.body is not None else "",
+        response.headers.get("Content-Type") or "",
+    ):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(sent.body)
+    return name, mode, step.method, response.status_code, digest.digest()
 
 
 def _sent_media(request: RequestRecord, response: Any) -> str | None:
