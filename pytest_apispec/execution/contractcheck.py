@@ -15,13 +15,16 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from pytest_apispec.contracts.document import Contract
 from pytest_apispec.docformat.model import ContractMode, Spec, Step
 from pytest_apispec.execution.results import RequestRecord
 from pytest_apispec.execution.settings import ApiSettings
+
+if TYPE_CHECKING:  # the index's module is imported once a contract is checked
+    from pytest_apispec.contracts.paths import OperationIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,19 +133,25 @@ class ContractChecks:
             unknown = _unknown_endpoint(name, mode, spec, index, describes)
             if unknown is not None:
                 return unknown
-            return self._exchange_findings(name, mode, contract, step, exchange)
+            return self._exchange_findings(name, mode, contract, index, step, exchange)
         except Exception as exc:  # a validator's surprise is this check's failure, not a crash
             line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             return ContractFindings(name, mode, violations=(line[:500],))
 
     def _exchange_findings(
-        self, name: str, mode: ContractMode, contract: Contract, step: Step, sent: SentAndGot
+        self,
+        name: str,
+        mode: ContractMode,
+        contract: Contract,
+        index: OperationIndex,
+        step: Step,
+        sent: SentAndGot,
     ) -> ContractFindings:
         """What the exchange breaks, found once for an exchange made again."""
         key = _exchange_key(name, mode, step, sent)
         found = self._checked.get(key) if key is not None else None
         if found is None:
-            found = _exchange_check(name, mode, contract, step, sent)
+            found = _exchange_check(name, mode, contract, index, step, sent)
             if key is not None:
                 if len(self._checked) >= REMEMBERED_EXCHANGES:
                     del self._checked[next(iter(self._checked))]  # the oldest
@@ -151,7 +160,7 @@ class ContractChecks:
 
 
 def _unknown_endpoint(
-    name: str, mode: ContractMode, spec: Spec, index: Any, describes: bool
+    name: str, mode: ContractMode, spec: Spec, index: OperationIndex, describes: bool
 ) -> ContractFindings | None:
     """A doc whose ``endpoint`` the contract lacks: one line on the step that endpoint
     describes, and its other steps unchecked; ``None`` for a doc whose endpoint is there."""
@@ -169,13 +178,17 @@ def _unknown_endpoint(
 
 
 def _exchange_check(
-    name: str, mode: ContractMode, contract: Contract, step: Step, sent: SentAndGot
+    name: str,
+    mode: ContractMode,
+    contract: Contract,
+    index: OperationIndex,
+    step: Step,
+    sent: SentAndGot,
 ) -> ContractFindings:
     """What the exchange breaks of the operation its step matched."""
-    from pytest_apispec.contracts import messages, paths
+    from pytest_apispec.contracts import messages
 
     request, response, body = sent.request, sent.response, sent.body
-    index = paths.index_of(contract)
     operation = None
     for path in _request_paths(request.url, sent.base_url):
         operation = index.match(step.method, path)
