@@ -356,8 +356,46 @@ def _contract_class(contract: Contract, direction: Direction) -> Any:
 
             remembered = contract.cache.setdefault("refs", {})
             cls = jsonschema.validators.extend(cls, {"$ref": _remembered_ref(remembered)})
+            cls.evolve = _remembered_evolve(cls.evolve)
         contract.cache[key] = cls
     return cls
+
+
+# how many subschemas (with the resolver they are read with) a contract's validators keep
+# the validator of: about one per schema object of a large contract
+REMEMBERED_SUBSCHEMAS = 100_000
+
+
+def _remembered_evolve(evolve: Any) -> Any:
+    """jsonschema's ``evolve``, keeping the validator it makes for a subschema instead of
+    making it again for every value of every response.
+
+    Validating descends into each subschema with ``evolve(schema=..., _resolver=...)``. The
+    validator made depends on those two and on what the validator it is made from holds,
+    which is the same for every validator of one contract's class (the contract's registry,
+    the class's format checker: see ``_compiled``). With the resolvers the remembered
+    ``$ref`` gives, a subschema meets the same resolver again. Any other call goes
+    jsonschema's own way.
+    """
+    made: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def remembered(self: Any, schema: Any = None, _resolver: Any = None, **others: Any) -> Any:
+        if others or _resolver is None or not isinstance(schema, dict):
+            if schema is not None:
+                others["schema"] = schema
+            if _resolver is not None:
+                others["_resolver"] = _resolver
+            return evolve(self, **others)
+        known = made.get((id(schema), id(_resolver)))
+        if known is not None and known[0] is schema and known[1] is _resolver:
+            return known[2]
+        evolved = evolve(self, schema=schema, _resolver=_resolver)
+        if len(made) < REMEMBERED_SUBSCHEMAS:
+            # the objects themselves are kept, so that their ids are not reused
+            made[id(schema), id(_resolver)] = (schema, _resolver, evolved)
+        return evolved
+
+    return remembered
 
 
 def _remembered_ref(resolved: dict[tuple[str, str], tuple[Any, Any]]) -> Any:

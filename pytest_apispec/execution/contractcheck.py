@@ -66,6 +66,8 @@ class ContractChecks:
         self._loaded: dict[Path, Any] = {}
         self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
         self._checked: dict[tuple[Any, ...], ContractFindings] = {}  # by _exchange_key
+        # by the doc's id (the doc is kept, so that its id is not reused): see _endpoint
+        self._endpoints: dict[int, tuple[Spec, OperationIndex, ContractFindings | None]] = {}
 
     def mode_of(self, spec: Spec) -> ContractMode:
         if not spec.provenance.swagger:
@@ -127,16 +129,30 @@ class ContractChecks:
             lines = (f"contract {contract}",) if describes else ()
             return ContractFindings(name, mode, violations=lines)
         try:
-            from pytest_apispec.contracts import paths
-
-            index = paths.index_of(contract)
-            unknown = _unknown_endpoint(name, mode, spec, index, describes)
-            if unknown is not None:
-                return unknown
+            index, known = self._endpoint(spec, name, mode, contract)
+            if known is not None:  # the doc's endpoint is not in the contract
+                return known if describes else ContractFindings(name, mode)
             return self._exchange_findings(name, mode, contract, index, step, exchange)
         except Exception as exc:  # a validator's surprise is this check's failure, not a crash
             line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             return ContractFindings(name, mode, violations=(line[:500],))
+
+    def _endpoint(
+        self, spec: Spec, name: str, mode: ContractMode, contract: Contract
+    ) -> tuple[OperationIndex, ContractFindings | None]:
+        """The contract's index and, for a doc whose ``endpoint`` it lacks, the findings of
+        the step that endpoint describes; worked out once per doc, not for each step."""
+        known = self._endpoints.get(id(spec))
+        if known is None or known[0] is not spec:
+            from pytest_apispec.contracts import paths
+
+            index = paths.index_of(contract)
+            known = self._endpoints[id(spec)] = (
+                spec,
+                index,
+                _unknown_endpoint(name, mode, spec, index),
+            )
+        return known[1], known[2]
 
     def _exchange_findings(
         self,
@@ -160,15 +176,13 @@ class ContractChecks:
 
 
 def _unknown_endpoint(
-    name: str, mode: ContractMode, spec: Spec, index: OperationIndex, describes: bool
+    name: str, mode: ContractMode, spec: Spec, index: OperationIndex
 ) -> ContractFindings | None:
-    """A doc whose ``endpoint`` the contract lacks: one line on the step that endpoint
-    describes, and its other steps unchecked; ``None`` for a doc whose endpoint is there."""
+    """A doc whose ``endpoint`` the contract lacks: one line, for the step that endpoint
+    describes (its other steps go unchecked); ``None`` for a doc whose endpoint is there."""
     endpoint = spec.operation
     if endpoint is None or index.find(*endpoint) is not None:
         return None
-    if not describes:
-        return ContractFindings(name, mode)
     nearest = ", ".join(index.nearest(*endpoint)) or "none"
     line = (
         f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "

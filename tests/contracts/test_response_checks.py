@@ -118,6 +118,64 @@ def test_an_exchange_made_again_is_checked_once_and_reported_for_every_doc(
     assert len(validated) == (2 if remembered > 1 else 3)  # b repeats a; d comes after c
 
 
+# counts, in the run's own process, the validators jsonschema makes while each answer is
+# validated, and writes them to counts.txt
+COUNTING_CONFTEST = """
+import pathlib
+from pytest_apispec.contracts import schemas
+
+schemas.REMEMBERED_SUBSCHEMAS = {remembered}
+made, per_answer = [], []
+remembering = schemas._remembered_evolve
+
+def counted(evolve):
+    def evolve_counted(self, **changes):
+        made.append(1)
+        return evolve(self, **changes)
+    return remembering(evolve_counted)
+
+schemas._remembered_evolve = counted
+violations = schemas.SchemaCheck.violations
+
+def validate(self, instance, where=()):
+    before = len(made)
+    try:
+        return violations(self, instance, where)
+    finally:
+        per_answer.append(len(made) - before)
+
+schemas.SchemaCheck.violations = validate
+
+def pytest_unconfigure():
+    pathlib.Path("counts.txt").write_text(" ".join(map(str, per_answer)))
+"""
+
+
+@pytest.mark.parametrize("remembered", [100_000, 0])
+def test_validating_another_answer_of_a_schema_makes_no_validator_again(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str, remembered: int
+) -> None:
+    """jsonschema makes a validator for each subschema it descends into; for Swagger 2.0 and
+    OpenAPI 3.0 those are kept, so a second answer of the same shape makes none, and the
+    lines are the same as when nothing is kept."""
+    if version == "3.1":
+        pytest.skip("3.1 starts each check from a $ref, in its dynamic scope: nothing is kept")
+    pytester.makeconftest(COUNTING_CONFTEST.format(remembered=remembered))
+    for client in (5, 7, 8):
+        body = {**GOOD_CLIENT, "id": f"client {client}"}
+        api.route("GET", prefix(version) + f"/clients/{client}", Answer(200, body))
+        write_doc(f"get{client}.md", front(version), GET_5.replace("/5", f"/{client}"))
+    result = pytester.runpytest_subprocess("-p", "no:randomly")
+    result.assert_outcomes(failed=3)
+    for client in (5, 7, 8):
+        result.stdout.fnmatch_lines(
+            [f'*contract: $.id: wants type: integer, got "client {client}"*']
+        )
+    first, *others = map(int, (pytester.path / "counts.txt").read_text().split())
+    assert first > 0 and len(others) == 2
+    assert others == ([0, 0] if remembered else [first, first])
+
+
 def test_an_undocumented_status_names_the_documented_ones(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
 ) -> None:
