@@ -305,17 +305,17 @@ def _operations(contract: Contract) -> tuple[Operation, ...]:
     uri, pointer, paths = contract.child(contract.uri, "", contract.root, "paths")
     if paths is None:
         return ()
-    if not isinstance(paths, Mapping):
+    if not isinstance(paths, dict):  # a loaded document is dicts and lists (see refs)
         raise ContractError(contract.path, None, "'paths' is not a mapping of path templates")
     found = []
     for template, raw_item in paths.items():
         item_pointer = f"{pointer}/{refs.escape(str(template))}"
         item_uri, item_pointer, item = contract.follow(uri, item_pointer, raw_item)
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             continue
         for method in HTTP_METHODS:
             node = item.get(method)
-            if isinstance(node, Mapping):
+            if isinstance(node, dict):
                 found.append(
                     Operation(
                         method=method.upper(),
