@@ -361,9 +361,10 @@ def _contract_class(contract: Contract, direction: Direction) -> Any:
     return cls
 
 
-# how many subschemas (with the resolver they are read with) a contract's validators keep
-# the validator of: about one per schema object of a large contract
-REMEMBERED_SUBSCHEMAS = 100_000
+# how many subschemas (with the resolver they are read with) the validators of a contract's
+# class keep the validator of, at some hundreds of bytes each: the run of 300 docs on a 2 MB
+# contract in bench/ keeps about 1,200
+REMEMBERED_SUBSCHEMAS = 20_000
 
 
 def _remembered_evolve(evolve: Any) -> Any:
