@@ -362,8 +362,8 @@ def _contract_class(contract: Contract, direction: Direction) -> Any:
 
 
 # how many subschemas (with the resolver they are read with) the validators of a contract's
-# class keep the validator of, at some hundreds of bytes each: the run of 300 docs on a 2 MB
-# contract in bench/ keeps about 1,200
+# class keep the validator of, at about 500 bytes each (10 MB at most): the run of 300 docs on
+# the 2 MB contract in bench/ keeps about 1,200
 REMEMBERED_SUBSCHEMAS = 20_000
 
 
