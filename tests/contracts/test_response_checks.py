@@ -339,6 +339,29 @@ def test_an_endpoint_the_contract_lacks_fails_with_the_nearest_operations(
     )
 
 
+def test_an_endpoint_the_contract_lacks_leaves_the_docs_other_steps_unchecked(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
+) -> None:
+    """The line is said once per doc, on the test step; a prerequisite's answer, which breaks
+    the contract, is not checked; each such doc says it."""
+    p = prefix(version)
+    api.route("GET", p + "/clients/5", Answer(200, {**GOOD_CLIENT, "id": "x"}))
+    api.route("PUT", p + "/clients/5", Answer(200, GOOD_CLIENT))
+    prerequisite = GET_5.replace("id: read", "id: look")
+    for name in ("one.md", "two.md"):
+        write_doc(
+            name,
+            front(version, "PUT /client/{uid}"),
+            GET_5.replace("GET", "PUT"),
+            prerequisites=prerequisite,
+        )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    assert output.count("has no operation PUT /client/{uid}") == 2
+    assert "wants type: integer" not in output
+
+
 def test_parameter_names_and_a_trailing_slash_do_not_matter(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
 ) -> None:
