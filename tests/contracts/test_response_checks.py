@@ -355,7 +355,7 @@ def test_an_endpoint_the_contract_lacks_leaves_the_docs_other_steps_unchecked(
             GET_5.replace("GET", "PUT"),
             prerequisites=prerequisite,
         )
-    result = pytester.runpytest()
+    result = pytester.runpytest("-rN")  # no short summary, which would say the line again
     result.assert_outcomes(failed=2)
     output = result.stdout.str()
     assert output.count("has no operation PUT /client/{uid}") == 2
