@@ -66,8 +66,6 @@ class ContractChecks:
         self._loaded: dict[Path, Any] = {}
         self._paths: dict[str, Path] = {}  # a Contract or the ContractError of a broken one
         self._checked: dict[tuple[Any, ...], ContractFindings] = {}  # by _exchange_key
-        # by the doc's id (the doc is kept, so that its id is not reused): see _endpoint
-        self._endpoints: dict[int, tuple[Spec, OperationIndex, ContractFindings | None]] = {}
 
     def mode_of(self, spec: Spec) -> ContractMode:
         if not spec.provenance.swagger:
@@ -129,60 +127,42 @@ class ContractChecks:
             lines = (f"contract {contract}",) if describes else ()
             return ContractFindings(name, mode, violations=lines)
         try:
-            index, known = self._endpoint(spec, name, mode, contract)
-            if known is not None:  # the doc's endpoint is not in the contract
-                return known if describes else ContractFindings(name, mode)
-            return self._exchange_findings(name, mode, contract, index, step, exchange)
+            from pytest_apispec.contracts import paths
+
+            index = paths.index_of(contract)
+            unknown = _unknown_endpoint(name, mode, spec, index, describes)
+            if unknown is not None:
+                return unknown
+            key = _exchange_key(name, mode, step, exchange)
+            found = self._checked.get(key) if key is not None else None
+            if found is None:
+                found = _exchange_check(name, mode, contract, index, step, exchange)
+                self._remember(key, found)
+            return found
         except Exception as exc:  # a validator's surprise is this check's failure, not a crash
             line = f"contract {name}: could not be checked ({type(exc).__name__}: {exc})"
             return ContractFindings(name, mode, violations=(line[:500],))
 
-    def _endpoint(
-        self, spec: Spec, name: str, mode: ContractMode, contract: Contract
-    ) -> tuple[OperationIndex, ContractFindings | None]:
-        """The contract's index and, for a doc whose ``endpoint`` it lacks, the findings of
-        the step that endpoint describes; worked out once per doc, not for each step."""
-        known = self._endpoints.get(id(spec))
-        if known is None or known[0] is not spec:
-            from pytest_apispec.contracts import paths
-
-            index = paths.index_of(contract)
-            known = self._endpoints[id(spec)] = (
-                spec,
-                index,
-                _unknown_endpoint(name, mode, spec, index),
-            )
-        return known[1], known[2]
-
-    def _exchange_findings(
-        self,
-        name: str,
-        mode: ContractMode,
-        contract: Contract,
-        index: OperationIndex,
-        step: Step,
-        sent: SentAndGot,
-    ) -> ContractFindings:
-        """What the exchange breaks, found once for an exchange made again."""
-        key = _exchange_key(name, mode, step, sent)
-        found = self._checked.get(key) if key is not None else None
-        if found is None:
-            found = _exchange_check(name, mode, contract, index, step, sent)
-            if key is not None:
-                if len(self._checked) >= REMEMBERED_EXCHANGES:
-                    del self._checked[next(iter(self._checked))]  # the oldest
-                self._checked[key] = found
-        return found
+    def _remember(self, key: tuple[Any, ...] | None, found: ContractFindings) -> None:
+        """Keep what an exchange broke, for the same exchange made again; the oldest goes
+        past REMEMBERED_EXCHANGES. A ``None`` key (a form, multipart or raw body) is not kept."""
+        if key is None:
+            return
+        if len(self._checked) >= REMEMBERED_EXCHANGES:
+            del self._checked[next(iter(self._checked))]
+        self._checked[key] = found
 
 
 def _unknown_endpoint(
-    name: str, mode: ContractMode, spec: Spec, index: OperationIndex
+    name: str, mode: ContractMode, spec: Spec, index: OperationIndex, describes: bool
 ) -> ContractFindings | None:
-    """A doc whose ``endpoint`` the contract lacks: one line, for the step that endpoint
-    describes (its other steps go unchecked); ``None`` for a doc whose endpoint is there."""
+    """A doc whose ``endpoint`` the contract lacks: one line on the step that endpoint
+    describes, and its other steps unchecked; ``None`` for a doc whose endpoint is there."""
     endpoint = spec.operation
     if endpoint is None or index.find(*endpoint) is not None:
         return None
+    if not describes:
+        return ContractFindings(name, mode)
     nearest = ", ".join(index.nearest(*endpoint)) or "none"
     line = (
         f"contract {name} has no operation {endpoint[0]} {endpoint[1]} "
