@@ -30,6 +30,8 @@ def pointer_of(tokens: Any) -> str:
 @functools.lru_cache(maxsize=8192)
 def split(uri: str, ref: str) -> tuple[str, str]:
     """The file URI and the JSON pointer that ``ref``, written in ``uri``, refers to."""
+    if ref.startswith("#"):  # within the same file: most references, and no URL to join
+        return uri, unquote(ref[1:])
     if urlsplit(ref).scheme in REMOTE_SCHEMES:
         raise RefError(
             f"$ref {ref!r} is a remote reference, which is never fetched; save that file "

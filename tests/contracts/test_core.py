@@ -305,3 +305,32 @@ def test_an_operation_served_elsewhere_is_found_under_its_own_servers_path(
     assert index.match("POST", "/eu/files/uploads") is upload  # its second server
     exports = index.match("GET", "/exports")
     assert exports is not None and index.match("GET", "/v1/exports") is exports
+
+
+def test_a_local_ref_may_escape_its_pointer(tmp_path: Path) -> None:
+    """Real documents refer into ``paths`` (``~1`` for a slash, ``%7B`` for a brace) and to
+    schema names with spaces (``%20``): each resolves, and the violation names the schema."""
+    document = openapi3()
+    document["components"]["schemas"]["Pet Record"] = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+    }
+    document["components"]["responses"]["Pets"] = {
+        "description": "pets",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet%20Record"}}},
+    }
+    document["paths"]["/pets/{id}"] = {
+        "get": {"responses": {"200": {"$ref": "#/components/responses/Pets"}}}
+    }
+    document["paths"]["/pets"] = {
+        "get": {"responses": {"200": {"$ref": "#/paths/~1pets~1%7Bid%7D/get/responses/200"}}}
+    }
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/pets")
+    assert operation is not None
+    exchange = messages.Exchange("GET", 200, "application/json", 10, True, {"name": 7})
+    assert [v.line() for v in messages.check_response(contract, operation, exchange)] == [
+        "contract: $.name: wants type: string, got 7 "
+        "(c.json#/components/schemas/Pet Record/properties/name)"
+    ]
