@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_apispec.contracts import refs
+from pytest_apispec.contracts.resources import Resources
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -54,6 +55,7 @@ class Contract:
     # basePath (2.0), or the path of each of servers (3.x), the first first: ("",) or ("/api",)
     base_paths: tuple[str, ...]
     operations: tuple[Operation, ...]
+    resources: Resources = field(default_factory=Resources, repr=False)  # 3.1's $id, $anchor
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -65,8 +67,9 @@ class Contract:
         return self.path.name
 
     def location(self, uri: str, pointer: str) -> str:
-        """``payments.json#/paths/...``: the file's name and the JSON pointer."""
-        return f"{_file_name(uri)}#{pointer}"
+        """``payments.json#/paths/...``: the file's name and the JSON pointer (``toy.json``
+        alone for the whole file)."""
+        return f"{_file_name(uri)}#{pointer}" if pointer else _file_name(uri)
 
     def follow(self, uri: str, pointer: str, node: Any) -> tuple[str, str, Any]:
         """``node`` itself, or what its ``$ref`` chain ends at (checked when loading)."""
@@ -76,7 +79,7 @@ class Contract:
         seen = set()
         while ref is not None and (uri, pointer) not in seen:
             seen.add((uri, pointer))
-            uri, pointer = refs.split(uri, ref)
+            uri, pointer = self.resources.resolve(uri, pointer, ref)
             node = refs.lookup(self.files[uri], pointer)
             ref = refs.ref_of(node)
         return uri, pointer, node

@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from pytest_apispec.contracts import refs
+from pytest_apispec.contracts import refs, resources
 from pytest_apispec.contracts.document import HTTP_METHODS, Contract, Operation, Version
+from pytest_apispec.contracts.resources import Resources
 
 _SERVER_VARIABLE = re.compile(r"\{([^{}/]+)\}")
 
@@ -63,9 +65,10 @@ def read_document(path: Path) -> Any:
     return _read(path)[0]
 
 
-def _read(path: Path) -> tuple[Any, set[str] | None]:
-    """The parsed file and, for JSON, the distinct ``$ref`` strings met while parsing it (one
-    walk of a large contract fewer); ``None`` for YAML, whose are found by :func:`_refs_in`."""
+def _read(path: Path) -> tuple[Any, set[str] | None, bool]:
+    """The parsed file; for JSON, the distinct ``$ref`` strings met while parsing it (one
+    walk of a large contract fewer; ``None`` for YAML, whose are found by :func:`_refs_in`);
+    whether its text may hold an ``$id`` or ``$anchor`` (see ``resources``)."""
     try:
         size = path.stat().st_size
         if size > MAX_CONTRACT_BYTES:
@@ -89,10 +92,11 @@ def _read(path: Path) -> tuple[Any, set[str] | None]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ContractError(path, line, "is not valid UTF-8; save it as UTF-8") from None
+    may_have = resources.may_have_resources(text)
     if path.suffix.lower() == ".json" or text.lstrip()[:1] in ("{", "["):
         refs_found: set[str] = set()
-        return _json(path, text, refs_found), refs_found
-    return _yaml(path, text), None
+        return _json(path, text, refs_found), refs_found, may_have
+    return _yaml(path, text), None, may_have
 
 
 def _json(path: Path, text: str, refs_found: set[str]) -> Any:
@@ -121,11 +125,16 @@ def _yaml(path: Path, text: str) -> Any:
 
 
 def _load(path: Path) -> Contract:
-    document, refs_found = _read(path)
+    document, refs_found, may_have = _read(path)
     version = _version(path, document)
     uri = path.as_uri()
     files: dict[str, Any] = {uri: document}
-    _check_refs(path, uri, files, {uri: refs_found} if refs_found is not None else {})
+    # JSON Schema 2020-12's $id and $anchor: 3.1 and later (Draft 4 has neither)
+    found = Resources() if version in (Version.OAS31, Version.OAS32) else None
+    scanned = _Scanned({uri: refs_found} if refs_found is not None else {}, set(), found)
+    if may_have:
+        scanned.resourceful.add(uri)
+    _check_refs(uri, files, scanned)
     contract = Contract(
         path=path,
         uri=uri,
@@ -133,6 +142,7 @@ def _load(path: Path) -> Contract:
         files=files,
         base_paths=_base_paths(document, version),
         operations=(),
+        resources=found or Resources(),
     )
     object.__setattr__(contract, "operations", _operations(contract))
     return contract
@@ -215,24 +225,50 @@ def _url_path(url: str) -> str:
     return url
 
 
-def _check_refs(path: Path, uri: str, files: dict[str, Any], parsed: dict[str, set[str]]) -> None:
-    """Follow every ``$ref`` of the contract and of the files it reaches (``parsed``: those
-    already found while parsing, by file)."""
-    found: dict[str, set[str]] = {}  # file -> the distinct $refs written in it
+@dataclass(frozen=True, slots=True)
+class _Scanned:
+    """What reading the files found, for following their ``$ref``s."""
+
+    refs: dict[str, set[str]]  # file -> the distinct $refs of a JSON file, met while parsing
+    resourceful: set[str]  # files whose text may hold an $id or $anchor
+    resources: Resources | None  # a 3.1 contract's, filled in as its files are walked
+
+    def written(self, file: str, document: Any) -> set[tuple[str, str]]:
+        """The distinct ``(base URI, $ref)`` pairs of a file."""
+        if self.resources is not None and file in self.resourceful:
+            return self.resources.add(file, document)
+        known = self.refs.get(file)
+        return {(file, ref) for ref in (known if known is not None else _refs_in(document))}
+
+    def base_of(self, file: str, pointer: str) -> str:
+        return self.resources.base_of(file, pointer) if self.resources is not None else file
+
+    def resolve(self, base: str, ref: str) -> tuple[str, str]:
+        if self.resources is not None:
+            return self.resources.resolve_from(base, ref)
+        return refs.split(base, ref)
+
+
+def _check_refs(uri: str, files: dict[str, Any], scanned: _Scanned) -> None:
+    """Follow every ``$ref`` of the contract and of the files it reaches."""
+    found: dict[str, set[tuple[str, str]]] = {}  # file -> the (base URI, $ref)s written in it
     pending = [uri]
+    later: list[tuple[str, str, str, refs.RefError]] = []  # may name an $id not yet read
     while pending:
         current = pending.pop()
-        known = parsed.get(current)
-        found[current] = known if known is not None else _refs_in(files[current])
-        for ref in sorted(found[current]):
+        found[current] = scanned.written(current, files[current])
+        for base, ref in sorted(found[current]):
             try:
-                target, pointer = refs.split(current, ref)
+                target, pointer = scanned.resolve(base, ref)
             except refs.RefError as exc:
-                raise ContractError(_path_of(current), None, str(exc)) from None
+                later.append((current, base, ref, exc))
+                continue
             if target not in files:
-                files[target], target_refs = _read_referenced(current, target, ref)
+                files[target], target_refs, may_have = _read_referenced(current, target, ref)
                 if target_refs is not None:
-                    parsed[target] = target_refs
+                    scanned.refs[target] = target_refs
+                if may_have:
+                    scanned.resourceful.add(target)
                 pending.append(target)
             try:
                 refs.lookup(files[target], pointer)
@@ -240,10 +276,16 @@ def _check_refs(path: Path, uri: str, files: dict[str, Any], parsed: dict[str, s
                 raise ContractError(
                     _path_of(current), None, f"$ref {ref!r} cannot be resolved: {exc}"
                 ) from None
-    _check_cycles(files, found)
+    for current, base, ref, error in later:  # every file is read: their $ids are known
+        try:
+            target, pointer = scanned.resolve(base, ref)
+            refs.lookup(files[target], pointer)
+        except (refs.RefError, KeyError):
+            raise ContractError(_path_of(current), None, str(error)) from None
+    _check_cycles(files, found, scanned)
 
 
-def _read_referenced(current: str, target: str, ref: str) -> tuple[Any, set[str] | None]:
+def _read_referenced(current: str, target: str, ref: str) -> tuple[Any, set[str] | None, bool]:
     try:
         return _read(_path_of(target))
     except ContractError as exc:
@@ -277,15 +319,17 @@ def _refs_in(document: Any) -> set[str]:
     return found
 
 
-def _check_cycles(files: Mapping[str, Any], found: Mapping[str, set[str]]) -> None:
+def _check_cycles(
+    files: Mapping[str, Any], found: Mapping[str, set[tuple[str, str]]], scanned: _Scanned
+) -> None:
     """A ``$ref`` whose target is a ``$ref``... that comes back to itself has no meaning."""
     done: set[tuple[str, str]] = set()
     for uri in files:
-        for ref in sorted(found.get(uri, ())):
+        for base, ref in sorted(found.get(uri, ())):
             chain: list[tuple[str, str]] = []
-            current, node = uri, {"$ref": ref}
-            while (next_ref := refs.ref_of(node)) is not None:
-                key = refs.split(current, next_ref)
+            next_ref: str | None = ref
+            while next_ref is not None:
+                key = scanned.resolve(base, next_ref)
                 if key in done:
                     break
                 if key in chain:
@@ -297,7 +341,8 @@ def _check_cycles(files: Mapping[str, Any], found: Mapping[str, set[str]]) -> No
                         "point one of them at a real schema",
                     )
                 chain.append(key)
-                current, node = key[0], refs.lookup(files[key[0]], key[1])
+                next_ref = refs.ref_of(refs.lookup(files[key[0]], key[1]))
+                base = scanned.base_of(*key)
             done.update(chain)
 
 

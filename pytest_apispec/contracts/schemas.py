@@ -129,12 +129,39 @@ def _registry(contract: Contract) -> Any:
         specification = (
             DRAFT4 if contract.version in (Version.SWAGGER2, Version.OAS30) else DRAFT202012
         )
+        if contract.resources.anchors:
+            specification = _anchors_found(specification, contract)
         registry = Registry().with_resources(
             (uri, specification.create_resource(document))
             for uri, document in contract.files.items()
         )
+        # a 3.1 schema's $id inside the OpenAPI document, which is no schema to crawl
+        registry = registry.with_resources(
+            (identifier, specification.create_resource(refs.lookup(contract.files[file], at)))
+            for identifier, (file, at) in contract.resources.ids.items()
+        )
         contract.cache["registry"] = registry
     return registry
+
+
+def _anchors_found(specification: Any, contract: Contract) -> Any:
+    """``specification``, for which an OpenAPI document holds the schemas with an ``$anchor``
+    (or ``$id``) in it: JSON Schema finds a schema's anchors by its keywords, and a document's
+    ``components`` is none. An anchor outside every ``$id`` is then the file's own."""
+    import attrs  # referencing's own dependency: its Specification is an attrs class
+
+    hosts: dict[int, list[Any]] = {}
+    for file, pointer in [*contract.resources.anchors.values(), *contract.resources.ids.values()]:
+        if pointer:  # a file that is one schema is crawled as one already
+            root = contract.files[file]
+            hosts.setdefault(id(root), []).append(refs.lookup(root, pointer))
+    within = specification.subresources_of
+
+    def subresources_of(contents: Any) -> Any:
+        found = hosts.get(id(contents))
+        return found if found is not None else within(contents)
+
+    return attrs.evolve(specification, subresources_of=subresources_of)
 
 
 @functools.cache
@@ -340,7 +367,9 @@ def _compiled(contract: Contract, cls: Any, uri: str, pointer: str) -> Any:
             )
         except TypeError:  # pragma: no cover - a jsonschema without the argument
             pass
-    return cls({"$ref": f"{uri}#{pointer}"}, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    within = contract.resources.inside(uri, pointer)  # from its $id: its $refs are relative
+    target = f"{within[0]}#{within[1]}" if within is not None else f"{uri}#{pointer}"
+    return cls({"$ref": target}, registry=registry, format_checker=cls.FORMAT_CHECKER)
 
 
 def _contract_class(contract: Contract, direction: Direction) -> Any:

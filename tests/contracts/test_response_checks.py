@@ -4,6 +4,7 @@ OpenAPI 3.0 and 3.1: end to end, with pytest on real docs against a server on 12
 from __future__ import annotations
 
 import importlib
+import json
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -299,6 +300,97 @@ def test_a_cross_file_ref_to_a_recursive_schema(
             "*contract: $.children[[]1]: wants required: name, got (missing) (common.yaml#/Node)",
         ]
     )
+
+
+def test_a_31_schema_with_an_id_resolves_its_refs_from_that_id(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    """JSON Schema 2020-12's ``$id``: the ``$ref``s under it are relative to it (``#/$defs``
+    is the pet schema's own), another schema may refer to it by that URI, an ``$anchor`` in
+    it is found, and so is a schema file with an ``$id`` of its own, and an ``$anchor`` outside
+    every ``$id`` (the document's own). Nothing is fetched."""
+    pet = {
+        "$id": "https://pets.example.test/schemas/pet",
+        "type": "object",
+        "required": ["owner"],
+        "properties": {
+            "owner": {"$ref": "#/$defs/Owner"},
+            "vet": {"$ref": "#vet"},
+            "toy": {"$ref": "toy.json"},
+        },
+        "$defs": {
+            "Owner": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "Vet": {"$anchor": "vet", "type": "object", "required": ["licence"]},
+        },
+    }
+    contract = {
+        "openapi": "3.1.0",
+        "info": {"title": "pets", "version": "1"},
+        "paths": {
+            "/pets/{id}": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "a pet",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "pet": {
+                                                "$ref": "https://pets.example.test/schemas/pet"
+                                            },
+                                            "clinic": {"$ref": "#clinic"},
+                                        },
+                                    }
+                                }
+                            },
+                        }
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {"Pet": pet, "Clinic": {"$anchor": "clinic", "required": ["city"]}}
+        },
+    }
+    # the toy schema is known by its $id once a file refers to it by its path
+    contract["components"]["schemas"]["Toy"] = {"$ref": "toy.json"}
+    toy = {"$id": "https://pets.example.test/schemas/toy.json", "type": "string"}
+    (pytester.path / "swagger").mkdir()
+    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
+    (pytester.path / "swagger" / "toy.json").write_text(json.dumps(toy))
+    del contract["components"]["schemas"]["Toy"]  # now nothing names the toy's $id
+    (pytester.path / "swagger" / "unknown.json").write_text(json.dumps(contract))
+    answer = {"pet": {"owner": {"name": 5}, "vet": {}, "toy": 3}, "clinic": {}}
+    api.route("GET", "/pets/1", Answer(200, answer))
+    write_doc(
+        "pet.md",
+        'endpoint: "GET /pets/{id}"\nswagger: swagger/pets.json',
+        "- method: GET\n  path: /pets/1",
+    )
+    write_doc(
+        "unknown.md",
+        'endpoint: "GET /pets/{id}"\nswagger: swagger/unknown.json',
+        "- method: GET\n  path: /pets/1",
+    )
+    result = pytester.runpytest("-rN")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert (
+        "unknown.json: $ref 'toy.json' is https://pets.example.test/schemas/toy.json (relative "
+        "to the $id above it), which no $id of the contract names and which is never fetched"
+    ) in out
+    at = "(pets.json#/components/schemas/Pet"
+    for line in [
+        f"contract: $.pet.owner.name: wants type: string, got 5 {at}/$defs/Owner/properties/name)",
+        f"contract: $.pet.vet: wants required: licence, got (missing) {at}/$defs/Vet)",
+        "contract: $.pet.toy: wants type: string, got 3 (toy.json)",
+        "contract: $.clinic: wants required: city, got (missing) "
+        "(pets.json#/components/schemas/Clinic)",
+    ]:
+        assert line in out, line
+    assert "could not be checked" not in out
 
 
 def test_the_most_specific_template_wins(
