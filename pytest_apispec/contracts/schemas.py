@@ -65,7 +65,10 @@ def validator_class(dialect: Dialect, direction: Direction) -> Any:
         )
         if dialect is Dialect.OAS30:
             return base
-        return jsonschema.validators.extend(base, {"type": _x_nullable_type(base)})
+        # 2.0's discriminator is a property's name, not 3.0's object: it chooses no schema
+        plain = jsonschema.Draft4Validator.VALIDATORS
+        composed = {keyword: plain[keyword] for keyword in ("allOf", "anyOf", "oneOf")}
+        return jsonschema.validators.extend(base, {"type": _x_nullable_type(base), **composed})
     base = (
         getattr(oas, "OAS32Validator", oas.OAS31Validator)
         if dialect is Dialect.OAS32

@@ -393,6 +393,59 @@ def test_a_31_schema_with_an_id_resolves_its_refs_from_that_id(
     assert "could not be checked" not in out
 
 
+def test_a_20_discriminator_beside_all_of_is_a_property_name(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    """Swagger 2.0 writes ``discriminator: petType`` (3.0 writes an object): beside ``allOf``
+    it chooses no schema, and the answer is checked against the ``allOf`` as written, instead
+    of failing the check."""
+    contract = {
+        "swagger": "2.0",
+        "info": {"title": "pets", "version": "1"},
+        "paths": {
+            "/cats/{id}": {
+                "get": {
+                    "produces": ["application/json"],
+                    "responses": {
+                        "200": {"description": "ok", "schema": {"$ref": "#/definitions/Cat"}}
+                    },
+                }
+            }
+        },
+        "definitions": {
+            "Pet": {
+                "type": "object",
+                "discriminator": "petType",
+                "required": ["petType", "name"],
+                "properties": {"petType": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "Cat": {
+                "discriminator": "petType",
+                "allOf": [
+                    {"$ref": "#/definitions/Pet"},
+                    {"properties": {"skill": {"type": "string", "enum": ["clueless", "lazy"]}}},
+                ],
+            },
+        },
+    }
+    (pytester.path / "swagger").mkdir()
+    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
+    api.route("GET", "/cats/1", Answer(200, {"petType": "Cat", "name": "Tom", "skill": "lazy"}))
+    api.route("GET", "/cats/2", Answer(200, {"petType": "Cat", "skill": "bad"}))
+    for n in (1, 2):
+        write_doc(
+            f"cat{n}.md",
+            'endpoint: "GET /cats/{id}"\nswagger: swagger/pets.json',
+            f"- method: GET\n  path: /cats/{n}",
+        )
+    result = pytester.runpytest("-rN")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert "contract: $: wants required: name, got (missing) (pets.json#/definitions/Pet)" in out
+    assert 'contract: $.skill: wants enum: [clueless, lazy], got "bad"' in out
+    assert "could not be checked" not in out
+
+
 def test_the_most_specific_template_wins(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
 ) -> None:
