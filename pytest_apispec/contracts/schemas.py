@@ -63,11 +63,11 @@ def validator_class(dialect: Dialect, direction: Direction) -> Any:
         base = (
             oas.OAS30ReadValidator if direction is Direction.RESPONSE else oas.OAS30WriteValidator
         )
-        if dialect is Dialect.OAS30:
-            return base
-        # 2.0's discriminator is a property's name, not 3.0's object: it chooses no schema
         plain = jsonschema.Draft4Validator.VALIDATORS
-        composed = {keyword: plain[keyword] for keyword in ("allOf", "anyOf", "oneOf")}
+        if dialect is Dialect.OAS30:
+            return jsonschema.validators.extend(base, _chosen_once(base, plain))
+        # 2.0's discriminator is a property's name, not 3.0's object: it chooses no schema
+        composed = {keyword: plain[keyword] for keyword in _COMPOSITIONS}
         return jsonschema.validators.extend(base, {"type": _x_nullable_type(base), **composed})
     base = (
         getattr(oas, "OAS32Validator", oas.OAS31Validator)
@@ -76,8 +76,52 @@ def validator_class(dialect: Dialect, direction: Direction) -> Any:
     )
     hidden = "writeOnly" if direction is Direction.RESPONSE else "readOnly"
     return jsonschema.validators.extend(
-        base, {hidden: _forbidden(hidden, direction), "required": _required_except(hidden, base)}
+        base,
+        {
+            hidden: _forbidden(hidden, direction),
+            "required": _required_except(hidden, base),
+            **_chosen_once(base, jsonschema.Draft202012Validator.VALIDATORS),
+        },
     )
+
+
+_COMPOSITIONS = ("allOf", "anyOf", "oneOf")
+
+
+def _chosen_once(base: Any, plain: Mapping[str, Any]) -> dict[str, Any]:
+    """The dialect's ``allOf``, ``anyOf`` and ``oneOf``, whose ``discriminator`` chooses a
+    schema for a value once.
+
+    A common contract puts the discriminator on the parent (``Pet: {oneOf: [Cat, Dog],
+    discriminator: ...}``) and makes each child ``allOf: [Pet, ...]``. The chosen ``Cat``
+    brings the value back to ``Pet``, whose discriminator would choose ``Cat`` again, without
+    end. Back at a schema whose discriminator already chose for this very value, ``oneOf`` and
+    ``anyOf`` are what was chosen, and ``allOf`` is its schemas as written.
+    """
+    choosing: set[tuple[int, int]] = set()  # (schema, value) whose discriminator is choosing
+
+    def once(keyword: str) -> Any:
+        dialect, written = base.VALIDATORS[keyword], plain[keyword]
+
+        def composition(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+            if not isinstance(schema, Mapping) or "discriminator" not in schema:
+                return dialect(validator, value, instance, schema)
+            key = (id(schema), id(instance))
+            if key in choosing:
+                return written(validator, value, instance, schema) if keyword == "allOf" else ()
+            return _choosing(choosing, key, dialect(validator, value, instance, schema))
+
+        return composition
+
+    return {keyword: once(keyword) for keyword in _COMPOSITIONS}
+
+
+def _choosing(choosing: set[tuple[int, int]], key: tuple[int, int], errors: Any) -> Any:
+    choosing.add(key)
+    try:
+        yield from errors
+    finally:
+        choosing.discard(key)
 
 
 def _x_nullable_type(base: Any) -> Any:
@@ -202,6 +246,12 @@ class SchemaCheck:
             if unknown is None:
                 raise
             return [unknown]
+        except BaseException as exc:
+            # a compiled library's panic (pyo3's PanicException, of referencing's rpds, when
+            # the recursion ran out of stack there) is no Exception, and would end the run
+            if type(exc).__name__ != "PanicException":
+                raise
+            return [Violation("", "a schema that ends (its $refs recurse without end)")]
         found: list[Violation] = []
         required_seen: set[tuple[str, str]] = set()  # one error per missing name: list them once
         for error in errors:
@@ -239,6 +289,16 @@ class SchemaCheck:
         keyword, value = error.validator, error.validator_value
         if keyword == "required":
             return [Violation(path, "required: ", "", location)]
+        chooser = _discriminator(keyword, error.schema)
+        if chooser is not None:  # it chose no schema: the value names none, or is missing
+            name, known = chooser
+            got = error.instance.get(name) if isinstance(error.instance, Mapping) else None
+            wants = f"discriminator {name}: " + (
+                f"one of [{', '.join(known)}]" if known else "a schema's name"
+            )
+            return [
+                Violation(path, wants, short(got) if got is not None else "(missing)", location)
+            ]
         return [
             Violation(path, _wants(keyword, value, self.direction), short(error.instance), location)
         ]
@@ -299,6 +359,20 @@ def _walk_places(files: Mapping[str, Any]) -> dict[int, tuple[str, str]]:
                 places[id(node)] = (uri, pointer)
                 stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node))
     return places
+
+
+def _discriminator(keyword: str, schema: Any) -> tuple[str, list[str]] | None:
+    """The property a 3.x ``discriminator`` beside the failing composition reads, and the
+    values its mapping names; ``None`` for any other failure."""
+    if keyword not in _COMPOSITIONS or not isinstance(schema, Mapping):
+        return None
+    chooser = schema.get("discriminator")
+    if not isinstance(chooser, Mapping) or not isinstance(chooser.get("propertyName"), str):
+        return None
+    mapping = chooser.get("mapping")
+    return chooser["propertyName"], [str(k) for k in mapping] if isinstance(
+        mapping, Mapping
+    ) else []
 
 
 def _bounded(errors: Iterator[Any]) -> Iterator[Any]:

@@ -446,6 +446,79 @@ def test_a_20_discriminator_beside_all_of_is_a_property_name(
     assert "could not be checked" not in out
 
 
+@pytest.mark.parametrize("openapi", ["3.0.3", "3.1.0"])
+def test_a_discriminator_chooses_once_where_children_refer_back_to_their_parent(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, openapi: str
+) -> None:
+    """The pattern code generators recommend: ``Pet`` chooses among ``oneOf: [Cat, Dog]`` by
+    ``petType``, and each child is ``allOf: [Pet, ...]``. The chosen child is checked with
+    ``Pet``'s own keywords, without choosing again (which never ended: a crash of the check);
+    a value the mapping does not name is one line."""
+    schemas = "#/components/schemas/"
+    child = {
+        "Cat": {"meows": {"type": "integer"}},
+        "Dog": {"barks": {"type": "boolean"}},
+    }
+    contract = {
+        "openapi": openapi,
+        "info": {"title": "pets", "version": "1"},
+        "paths": {
+            "/pets/{id}": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "a pet",
+                            "content": {"application/json": {"schema": {"$ref": schemas + "Pet"}}},
+                        }
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Pet": {
+                    "type": "object",
+                    "required": ["petType", "name"],
+                    "properties": {"petType": {"type": "string"}, "name": {"type": "string"}},
+                    "oneOf": [{"$ref": schemas + "Cat"}, {"$ref": schemas + "Dog"}],
+                    "discriminator": {
+                        "propertyName": "petType",
+                        "mapping": {"cat": schemas + "Cat", "dog": schemas + "Dog"},
+                    },
+                },
+                **{
+                    name: {"allOf": [{"$ref": schemas + "Pet"}, {"properties": own}]}
+                    for name, own in child.items()
+                },
+            }
+        },
+    }
+    (pytester.path / "swagger").mkdir()
+    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
+    answers = {
+        1: {"petType": "cat", "name": "Tom", "meows": 3},
+        2: {"petType": "dog", "barks": "loud"},
+        3: {"petType": "bird", "name": "Tweety"},
+    }
+    for n, answer in answers.items():
+        api.route("GET", f"/pets/{n}", Answer(200, answer))
+        write_doc(
+            f"pet{n}.md",
+            'endpoint: "GET /pets/{id}"\nswagger: swagger/pets.json',
+            f"- method: GET\n  path: /pets/{n}",
+        )
+    result = pytester.runpytest("-rN")
+    result.assert_outcomes(passed=1, failed=2)
+    out = result.stdout.str()
+    for line in [
+        'contract: $.barks: wants type: boolean, got "loud" (pets.json#/components/schemas/Dog/allOf/1/properties/barks)',
+        "contract: $: wants required: name, got (missing) (pets.json#/components/schemas/Pet)",
+        'contract: $: wants discriminator petType: one of [cat, dog], got "bird" (pets.json#/components/schemas/Pet)',
+    ]:
+        assert line in out, line
+    assert "could not be checked" not in out and "recurse without end" not in out
+
+
 def test_the_most_specific_template_wins(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
 ) -> None:
