@@ -334,3 +334,40 @@ def test_a_local_ref_may_escape_its_pointer(tmp_path: Path) -> None:
         "contract: $.name: wants type: string, got 7 "
         "(c.json#/components/schemas/Pet Record/properties/name)"
     ]
+
+
+def test_nullable_lets_null_through_its_own_type_only(tmp_path: Path) -> None:
+    """OpenAPI 3.0.3: ``nullable: true`` adds null to the ``type`` of the same schema; beside
+    an ``allOf`` or an ``enum`` without null, null is refused (docs/contracts.md says so, and
+    how to write a nullable reference)."""
+    owner = {"$ref": "#/components/schemas/Owner"}
+    document = openapi3()
+    document["components"]["schemas"]["Owner"] = {"type": "object"}
+    properties = {
+        "typed": {"type": "string", "nullable": True},
+        "listed": {"type": "string", "enum": ["cat", None], "nullable": True},
+        "reference": {"anyOf": [owner, {"type": "object", "nullable": True, "enum": [None]}]},
+        "composed": {"allOf": [owner], "nullable": True},
+        "unlisted": {"type": "string", "enum": ["cat"], "nullable": True},
+    }
+    document["components"]["schemas"]["Pet"] = {"type": "object", "properties": properties}
+    document["paths"]["/pets/{id}"] = {
+        "get": {
+            "responses": {
+                "200": {
+                    "description": "a pet",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                    },
+                }
+            }
+        }
+    }
+    write(tmp_path / "common.yaml", {"Node": {"type": "object"}})
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/pets/1")
+    assert operation is not None
+    answer = dict.fromkeys(properties)
+    exchange = messages.Exchange("GET", 200, "application/json", 10, True, answer)
+    found = {v.where for v in messages.check_response(contract, operation, exchange)}
+    assert found == {"$.composed", "$.unlisted"}
