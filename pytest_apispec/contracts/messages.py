@@ -64,12 +64,18 @@ def _matching_media(declared: tuple[str, ...], actual: str) -> str | None:
         d_main, d_sub, d_params = _media(media)
         if d_main not in ("*", main) or d_sub not in ("*", sub):
             continue
-        if any(params.get(k) != v for k, v in d_params.items()):
+        if any(params.get(k) != v for k, v in d_params.items() if not _meaningless(d_sub, k)):
             continue
         rank = (d_main != "*") + (d_sub != "*") + len(d_params)
         if best is None or rank > best[0]:
             best = (rank, media)
     return best[1] if best else None
+
+
+def _meaningless(sub: str, parameter: str) -> bool:
+    """JSON defines no ``charset`` (RFC 8259: adding one "has no effect"), so a contract's
+    ``application/json;charset=UTF-8`` is ``application/json``."""
+    return parameter == "charset" and (sub == "json" or sub.endswith("+json"))
 
 
 @functools.lru_cache(maxsize=1024)

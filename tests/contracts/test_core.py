@@ -113,6 +113,15 @@ def test_a_servers_base_path_takes_its_variables_defaults(
         (["text/plain; charset=utf-8"], "text/plain; charset=latin-1", None),
         (["application/json"], None, None),
         (["application/problem+json"], "application/problem+json", "application/problem+json"),
+        # JSON has no charset (RFC 8259): a contract that writes one (Spring's
+        # application/json;charset=UTF-8) matches an answer without it, or with another
+        (["application/json;charset=UTF-8"], "application/json", "application/json;charset=UTF-8"),
+        (
+            ["application/hal+json; charset=utf-8"],
+            "application/hal+json; charset=latin-1",
+            "application/hal+json; charset=utf-8",
+        ),
+        (["application/json; version=2"], "application/json", None),
     ],
 )
 def test_media_types_compare_as_http_says(
