@@ -118,7 +118,7 @@ def _yaml(path: Path, text: str) -> Any:
     from pytest_apispec.docformat import yamlsafe  # PyYAML only for YAML contracts
 
     try:
-        return yamlsafe.load(text)
+        return yamlsafe.load(text, yaml12_booleans=True)  # enum: [NO, SE] is Norway
     except yamlsafe.YamlError as exc:
         line = exc.line + 1 if exc.line is not None else None
         raise ContractError(path, line, f"is not valid YAML: {exc.message}") from None

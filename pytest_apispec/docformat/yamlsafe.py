@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 import sys
 from collections.abc import Hashable, Iterator, Mapping
 from types import MappingProxyType
@@ -68,11 +69,26 @@ def _construct_unknown_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _LineLoader.add_constructor(None, _construct_unknown_tag)
+_YAML12_BOOLEAN = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 # Dates and times stay text as written: they are sent as JSON strings and reported as-is
 # (``verifiedAt: 2026-02-08T10:24:43.000Z`` must not come back as ``2026-02-08 10:24:43+00:00``).
 _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Yaml12BooleansLoader(_LineLoader):
+    """Booleans as YAML 1.2 writes them, ``true`` and ``false`` only: ``no``, ``on`` and
+    ``NO`` (Norway) stay text. OpenAPI recommends YAML 1.2 for its documents."""
+
+
+_Yaml12BooleansLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, _YAML12_BOOLEAN if tag == "tag:yaml.org,2002:bool" else regexp)
+        for tag, regexp in resolvers
+    ]
+    for first, resolvers in _LineLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -96,12 +112,14 @@ _OPENED_ON_CONTEXT_LINE = {
 }
 
 
-def load(text: str) -> Any:
-    """Load one YAML document safely; mappings come back as :class:`LineDict`."""
+def load(text: str, *, yaml12_booleans: bool = False) -> Any:
+    """Load one YAML document safely; mappings come back as :class:`LineDict`. With
+    ``yaml12_booleans``, only ``true`` and ``false`` are booleans (see
+    :class:`_Yaml12BooleansLoader`)."""
     try:
         if _may_be_hostile(text):
             _check_shape(text)
-        return _build_document(text)
+        return _build_document(text, _Yaml12BooleansLoader if yaml12_booleans else _LineLoader)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -135,14 +153,14 @@ def _too_many_digits(value: str) -> bool:
     return bool(limit) and len(digits) > limit and digits.isdigit()
 
 
-def _build_document(text: str) -> Any:
+def _build_document(text: str, loader_class: type[_LineLoader] = _LineLoader) -> Any:
     """Compose with libyaml, then build plain values from the nodes ourselves.
 
     The same values as ``yaml.load`` with the safe loader (anything but plain strings, lists
     and mappings goes through its constructor), in about half the time: PyYAML's generic
     constructor machinery is most of the cost of collecting thousands of docs.
     """
-    loader = _LineLoader(text)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         return None if node is None else _build(loader, node, {})

@@ -519,6 +519,50 @@ def test_a_discriminator_chooses_once_where_children_refer_back_to_their_parent(
     assert "could not be checked" not in out and "recurse without end" not in out
 
 
+def test_a_yaml_contract_reads_no_and_on_as_text(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    """OpenAPI recommends YAML 1.2, where only ``true`` and ``false`` are booleans: a country
+    ``NO`` (Norway) in an ``enum``, a switch ``on``/``off`` and a property named ``on`` mean
+    what they say, and ``true`` is still a boolean."""
+    (pytester.path / "swagger").mkdir()
+    (pytester.path / "swagger" / "shop.yaml").write_text(
+        """
+openapi: 3.0.3
+info: {title: shop, version: "1"}
+paths:
+  /shops/{id}:
+    get:
+      responses:
+        "200":
+          description: a shop
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [country, light]
+                properties:
+                  country: {type: string, enum: [NO, SE, DK]}
+                  light: {type: string, enum: [on, off]}
+                  on: {type: boolean, enum: [true]}
+""",
+        encoding="utf-8",
+    )
+    api.route("GET", "/shops/1", Answer(200, {"country": "NO", "light": "off", "on": True}))
+    api.route("GET", "/shops/2", Answer(200, {"country": "FI", "light": "off", "on": "yes"}))
+    for n in (1, 2):
+        write_doc(
+            f"shop{n}.md",
+            'endpoint: "GET /shops/{id}"\nswagger: swagger/shop.yaml',
+            f"- method: GET\n  path: /shops/{n}",
+        )
+    result = pytester.runpytest("-rN")
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    assert 'contract: $.country: wants enum: [NO, SE, DK], got "FI"' in out
+    assert 'contract: $.on: wants type: boolean, got "yes"' in out
+
+
 def test_the_most_specific_template_wins(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer, version: str
 ) -> None:
