@@ -167,8 +167,11 @@ def _shape(part: str) -> str | None:
 
 @functools.lru_cache(maxsize=1024)  # a contract's parameters repeat: {id}, {uid}, {slug}
 def _segment_pattern(part: str) -> re.Pattern[str]:
+    """A segment of a template, as a pattern of a request's decoded segment: a parameter's
+    value may hold an encoded slash (GitLab's ``/projects/group%2Fproject``), which is one
+    segment still."""
     pieces = _PARAMETER.split(part)
-    return re.compile("[^/]+".join(re.escape(p) for p in pieces) + r"\Z")
+    return re.compile("(?s:.+)".join(re.escape(p) for p in pieces) + r"\Z")
 
 
 def index_of(contract: Contract) -> OperationIndex:
