@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urldefrag
 
 from pytest_apispec.contracts import loader, refs
 from pytest_apispec.contracts.document import Contract, Operation
@@ -263,15 +264,16 @@ def _refs_in(schema: Any) -> set[str]:
 def _unresolved(contract: Contract, ref: str) -> str | None:
     """Why ``ref`` (as an author's schema writes it) does not resolve, or ``None``.
 
-    A normal run anchors ``#/...`` references at the contract; any other form reaches nothing.
+    A normal run anchors ``#/...`` references at the contract, and finds the ``$id`` of a
+    3.1 contract's schema; any other form reaches nothing.
     """
-    if not ref.startswith("#"):
+    if not ref.startswith("#") and urldefrag(ref)[0] not in contract.resources.ids:
         return (
             "only '#/...' references into the doc's contract resolve in an expect.schema; "
             "refer to a schema of the contract, e.g. '#/components/schemas/Name'"
         )
     try:
-        uri, pointer = refs.split(contract.uri, ref)
+        uri, pointer = contract.resources.resolve_from(contract.uri, ref)
         refs.lookup(contract.files[uri], pointer)
     except refs.RefError as exc:
         return f"{exc}; {_did_you_mean(contract, ref) or 'point it at a schema the contract has'}"

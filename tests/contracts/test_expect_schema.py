@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from apispec_helpers import DocWriter, line_of
 
@@ -119,3 +121,47 @@ def test_a_ref_without_a_contract_is_one_clear_line(
         ]
     )
     assert "Traceback" not in result.stdout.str()
+
+
+def test_expect_schema_may_name_a_31_schema_by_its_id(
+    pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
+) -> None:
+    """A 3.1 contract's schema with ``$id: https://...`` is found by that URI from a doc's own
+    schema, by the lint and by the run; nothing is fetched."""
+    pet = {
+        "$id": "https://pets.example.test/schemas/pet",
+        "type": "object",
+        "properties": {"owner": {"$ref": "#/$defs/Owner"}},
+        "$defs": {"Owner": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    }
+    contract = {
+        "openapi": "3.1.0",
+        "info": {"title": "pets", "version": "1"},
+        "paths": {
+            "/pets": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "description": "pets",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    }
+                }
+            }
+        },
+        "components": {"schemas": {"Pet": pet}},
+    }
+    (pytester.path / "swagger").mkdir()
+    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
+    api.route("GET", "/pets", Answer(200, {"owner": {"name": 5}}))
+    write_doc(
+        "pets.md",
+        'endpoint: "GET /pets"\nswagger: swagger/pets.json',
+        "- id: list\n  method: GET\n  path: /pets\n  expect:\n"
+        '    schema: {$ref: "https://pets.example.test/schemas/pet"}',
+    )
+    pytester.runpytest("--api-lint").assert_outcomes(passed=1)
+    result = pytester.runpytest("-rN")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*expect.schema: $.owner.name: wants type: string, got 5*"])
+    assert "contract:" not in result.stdout.str()
