@@ -125,6 +125,20 @@ def openapi3(version: str = "3.0.3") -> dict[str, Any]:
     }
 
 
+def one_get(
+    openapi: str, path: str, schema: dict[str, Any], schemas: dict[str, Any]
+) -> dict[str, Any]:
+    """An OpenAPI 3.x document of one ``GET path`` whose 200 answers JSON of ``schema``, and
+    the ``components/schemas``."""
+    answer = {"description": "ok", "content": {"application/json": {"schema": schema}}}
+    return {
+        "openapi": openapi,
+        "info": {"title": "one", "version": "1"},
+        "paths": {path: {"get": {"responses": {"200": answer}}}},
+        "components": {"schemas": schemas},
+    }
+
+
 def swagger2() -> dict[str, Any]:
     client = _client({"x-nullable": True})
     del client["properties"]["password"]["writeOnly"]  # 2.0 has readOnly only

@@ -8,7 +8,7 @@ import pytest
 from apispec_helpers import DocWriter, line_of
 
 from .server import Answer, RouteServer
-from .specs import GOOD_CLIENT, write_contracts
+from .specs import GOOD_CLIENT, one_get, write_contracts
 
 LIST = {"data": {"clients": [{"email": "a@x.test"}, {"email": "nobody"}]}, "meta": {"total": 0}}
 
@@ -134,23 +134,7 @@ def test_expect_schema_may_name_a_31_schema_by_its_id(
         "properties": {"owner": {"$ref": "#/$defs/Owner"}},
         "$defs": {"Owner": {"type": "object", "properties": {"name": {"type": "string"}}}},
     }
-    contract = {
-        "openapi": "3.1.0",
-        "info": {"title": "pets", "version": "1"},
-        "paths": {
-            "/pets": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "pets",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
-                        }
-                    }
-                }
-            }
-        },
-        "components": {"schemas": {"Pet": pet}},
-    }
+    contract = one_get("3.1.0", "/pets", {"type": "object"}, {"Pet": pet})
     (pytester.path / "swagger").mkdir()
     (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
     api.route("GET", "/pets", Answer(200, {"owner": {"name": 5}}))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib
 import json
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from apispec_helpers import DocWriter
 
 from .server import Answer, RouteServer
-from .specs import GOOD_CLIENT, VERSIONS, write_contracts
+from .specs import GOOD_CLIENT, VERSIONS, one_get, write_contracts
 
 
 @pytest.fixture(params=sorted(VERSIONS))
@@ -323,37 +324,15 @@ def test_a_31_schema_with_an_id_resolves_its_refs_from_that_id(
             "Vet": {"$anchor": "vet", "type": "object", "required": ["licence"]},
         },
     }
-    contract = {
-        "openapi": "3.1.0",
-        "info": {"title": "pets", "version": "1"},
-        "paths": {
-            "/pets/{id}": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "a pet",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "pet": {
-                                                "$ref": "https://pets.example.test/schemas/pet"
-                                            },
-                                            "clinic": {"$ref": "#clinic"},
-                                        },
-                                    }
-                                }
-                            },
-                        }
-                    }
-                }
-            }
-        },
-        "components": {
-            "schemas": {"Pet": pet, "Clinic": {"$anchor": "clinic", "required": ["city"]}}
+    answer_schema = {
+        "type": "object",
+        "properties": {
+            "pet": {"$ref": "https://pets.example.test/schemas/pet"},
+            "clinic": {"$ref": "#clinic"},
         },
     }
+    clinic = {"$anchor": "clinic", "required": ["city"]}
+    contract = one_get("3.1.0", "/pets/{id}", answer_schema, {"Pet": pet, "Clinic": clinic})
     # the toy schema is known by its $id once a file refers to it by its path
     contract["components"]["schemas"]["Toy"] = {"$ref": "toy.json"}
     toy = {"$id": "https://pets.example.test/schemas/toy.json", "type": "string"}
@@ -393,6 +372,30 @@ def test_a_31_schema_with_an_id_resolves_its_refs_from_that_id(
     assert "could not be checked" not in out
 
 
+def one_doc_per_answer(
+    pytester: pytest.Pytester,
+    write_doc: DocWriter,
+    api: RouteServer,
+    contract: tuple[str, Any],
+    endpoint: str,
+    answers: dict[str, Any],
+) -> pytest.RunResult:
+    """``swagger/<name>`` (a document, or YAML text), an answer per path and a doc of
+    ``endpoint`` that reads each; the run, with the plugin's own report lines only."""
+    name, document = contract
+    (pytester.path / "swagger").mkdir(exist_ok=True)
+    text = document if isinstance(document, str) else json.dumps(document)
+    (pytester.path / "swagger" / name).write_text(text, encoding="utf-8")
+    for n, (path, answer) in enumerate(answers.items()):
+        api.route("GET", path, Answer(200, answer))
+        write_doc(
+            f"doc{n}.md",
+            f'endpoint: "GET {endpoint}"\nswagger: swagger/{name}',
+            f"- method: GET\n  path: {path}",
+        )
+    return pytester.runpytest("-rN")
+
+
 def test_a_20_discriminator_beside_all_of_is_a_property_name(
     pytester: pytest.Pytester, write_doc: DocWriter, api: RouteServer
 ) -> None:
@@ -428,17 +431,13 @@ def test_a_20_discriminator_beside_all_of_is_a_property_name(
             },
         },
     }
-    (pytester.path / "swagger").mkdir()
-    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
-    api.route("GET", "/cats/1", Answer(200, {"petType": "Cat", "name": "Tom", "skill": "lazy"}))
-    api.route("GET", "/cats/2", Answer(200, {"petType": "Cat", "skill": "bad"}))
-    for n in (1, 2):
-        write_doc(
-            f"cat{n}.md",
-            'endpoint: "GET /cats/{id}"\nswagger: swagger/pets.json',
-            f"- method: GET\n  path: /cats/{n}",
-        )
-    result = pytester.runpytest("-rN")
+    answers = {
+        "/cats/1": {"petType": "Cat", "name": "Tom", "skill": "lazy"},
+        "/cats/2": {"petType": "Cat", "skill": "bad"},
+    }
+    result = one_doc_per_answer(
+        pytester, write_doc, api, ("pets.json", contract), "/cats/{id}", answers
+    )
     result.assert_outcomes(passed=1, failed=1)
     out = result.stdout.str()
     assert "contract: $: wants required: name, got (missing) (pets.json#/definitions/Pet)" in out
@@ -459,55 +458,29 @@ def test_a_discriminator_chooses_once_where_children_refer_back_to_their_parent(
         "Cat": {"meows": {"type": "integer"}},
         "Dog": {"barks": {"type": "boolean"}},
     }
-    contract = {
-        "openapi": openapi,
-        "info": {"title": "pets", "version": "1"},
-        "paths": {
-            "/pets/{id}": {
-                "get": {
-                    "responses": {
-                        "200": {
-                            "description": "a pet",
-                            "content": {"application/json": {"schema": {"$ref": schemas + "Pet"}}},
-                        }
-                    }
-                }
-            }
-        },
-        "components": {
-            "schemas": {
-                "Pet": {
-                    "type": "object",
-                    "required": ["petType", "name"],
-                    "properties": {"petType": {"type": "string"}, "name": {"type": "string"}},
-                    "oneOf": [{"$ref": schemas + "Cat"}, {"$ref": schemas + "Dog"}],
-                    "discriminator": {
-                        "propertyName": "petType",
-                        "mapping": {"cat": schemas + "Cat", "dog": schemas + "Dog"},
-                    },
-                },
-                **{
-                    name: {"allOf": [{"$ref": schemas + "Pet"}, {"properties": own}]}
-                    for name, own in child.items()
-                },
-            }
+    pet = {
+        "type": "object",
+        "required": ["petType", "name"],
+        "properties": {"petType": {"type": "string"}, "name": {"type": "string"}},
+        "oneOf": [{"$ref": schemas + "Cat"}, {"$ref": schemas + "Dog"}],
+        "discriminator": {
+            "propertyName": "petType",
+            "mapping": {"cat": schemas + "Cat", "dog": schemas + "Dog"},
         },
     }
-    (pytester.path / "swagger").mkdir()
-    (pytester.path / "swagger" / "pets.json").write_text(json.dumps(contract))
+    children = {
+        name: {"allOf": [{"$ref": schemas + "Pet"}, {"properties": own}]}
+        for name, own in child.items()
+    }
+    contract = one_get(openapi, "/pets/{id}", {"$ref": schemas + "Pet"}, {"Pet": pet, **children})
     answers = {
-        1: {"petType": "cat", "name": "Tom", "meows": 3},
-        2: {"petType": "dog", "barks": "loud"},
-        3: {"petType": "bird", "name": "Tweety"},
+        "/pets/1": {"petType": "cat", "name": "Tom", "meows": 3},
+        "/pets/2": {"petType": "dog", "barks": "loud"},
+        "/pets/3": {"petType": "bird", "name": "Tweety"},
     }
-    for n, answer in answers.items():
-        api.route("GET", f"/pets/{n}", Answer(200, answer))
-        write_doc(
-            f"pet{n}.md",
-            'endpoint: "GET /pets/{id}"\nswagger: swagger/pets.json',
-            f"- method: GET\n  path: /pets/{n}",
-        )
-    result = pytester.runpytest("-rN")
+    result = one_doc_per_answer(
+        pytester, write_doc, api, ("pets.json", contract), "/pets/{id}", answers
+    )
     result.assert_outcomes(passed=1, failed=2)
     out = result.stdout.str()
     for line in [
@@ -525,9 +498,7 @@ def test_a_yaml_contract_reads_no_and_on_as_text(
     """OpenAPI recommends YAML 1.2, where only ``true`` and ``false`` are booleans: a country
     ``NO`` (Norway) in an ``enum``, a switch ``on``/``off`` and a property named ``on`` mean
     what they say, and ``true`` is still a boolean."""
-    (pytester.path / "swagger").mkdir()
-    (pytester.path / "swagger" / "shop.yaml").write_text(
-        """
+    shop = """
 openapi: 3.0.3
 info: {title: shop, version: "1"}
 paths:
@@ -545,18 +516,14 @@ paths:
                   country: {type: string, enum: [NO, SE, DK]}
                   light: {type: string, enum: [on, off]}
                   on: {type: boolean, enum: [true]}
-""",
-        encoding="utf-8",
+"""
+    answers = {
+        "/shops/1": {"country": "NO", "light": "off", "on": True},
+        "/shops/2": {"country": "FI", "light": "off", "on": "yes"},
+    }
+    result = one_doc_per_answer(
+        pytester, write_doc, api, ("shop.yaml", shop), "/shops/{id}", answers
     )
-    api.route("GET", "/shops/1", Answer(200, {"country": "NO", "light": "off", "on": True}))
-    api.route("GET", "/shops/2", Answer(200, {"country": "FI", "light": "off", "on": "yes"}))
-    for n in (1, 2):
-        write_doc(
-            f"shop{n}.md",
-            'endpoint: "GET /shops/{id}"\nswagger: swagger/shop.yaml',
-            f"- method: GET\n  path: /shops/{n}",
-        )
-    result = pytester.runpytest("-rN")
     result.assert_outcomes(passed=1, failed=1)
     out = result.stdout.str()
     assert 'contract: $.country: wants enum: [NO, SE, DK], got "FI"' in out
