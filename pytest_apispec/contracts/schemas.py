@@ -370,9 +370,8 @@ def _discriminator(keyword: str, schema: Any) -> tuple[str, list[str]] | None:
     if not isinstance(chooser, Mapping) or not isinstance(chooser.get("propertyName"), str):
         return None
     mapping = chooser.get("mapping")
-    return chooser["propertyName"], [str(k) for k in mapping] if isinstance(
-        mapping, Mapping
-    ) else []
+    known = [str(value) for value in mapping] if isinstance(mapping, Mapping) else []
+    return chooser["propertyName"], known
 
 
 def _bounded(errors: Iterator[Any]) -> Iterator[Any]:
