@@ -42,15 +42,13 @@ class Resources:
         written: set[tuple[str, str]] = set()
         found: list[tuple[str, str]] = []
         for node, pointer, base in _walk(file, document):
-            identifier = node.get("$id")
-            if isinstance(identifier, str) and identifier:
-                base = urldefrag(urljoin(base, identifier))[0]
+            identified = _identified(base, node)
+            if identified is not None:
+                base = identified
                 self.ids.setdefault(base, (file, pointer))
                 found.append((pointer, base))
-            for key in ("$anchor", "$dynamicAnchor"):
-                name = node.get(key)
-                if isinstance(name, str):
-                    self.anchors.setdefault(f"{base}#{name}", (file, pointer))
+            for name in _anchors_of(node):
+                self.anchors.setdefault(f"{base}#{name}", (file, pointer))
             ref = node.get("$ref")
             if isinstance(ref, str):
                 written.add((base, ref))
@@ -99,6 +97,25 @@ class Resources:
         return refs.split(base, ref)
 
 
+def _identified(base: str, node: dict[str, Any]) -> str | None:
+    """The URI a schema's ``$id`` gives it, relative to ``base``; ``None`` without one, or for
+    one that is only a fragment (``$id: "#pet"``, Draft 7's way to write an anchor)."""
+    identifier = node.get("$id")
+    if not isinstance(identifier, str) or not identifier or identifier.startswith("#"):
+        return None
+    return urldefrag(urljoin(base, identifier))[0]
+
+
+def _anchors_of(node: dict[str, Any]) -> Iterator[str]:
+    for key in ("$anchor", "$dynamicAnchor"):
+        name = node.get(key)
+        if isinstance(name, str):
+            yield name
+    identifier = node.get("$id")
+    if isinstance(identifier, str) and identifier.startswith("#") and len(identifier) > 1:
+        yield identifier[1:]
+
+
 def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str]]:
     """Every mapping of ``document`` with its JSON pointer and the base URI it is under (of
     the nearest ``$id`` above it; the mapping's own is applied by the caller)."""
@@ -111,9 +128,7 @@ def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str]]
         seen.add(id(node))
         if isinstance(node, dict):
             yield node, pointer, base
-            identifier = node.get("$id")
-            if isinstance(identifier, str) and identifier:
-                base = urldefrag(urljoin(base, identifier))[0]
+            base = _identified(base, node) or base
             stack.extend(
                 (value, f"{pointer}/{refs.escape(str(key))}", base)
                 for key, value in node.items()

@@ -9,7 +9,7 @@ import pytest
 from pytest_apispec.contracts import loader, messages, paths, schemas
 from pytest_apispec.contracts.document import Version
 
-from .specs import openapi3, swagger2, write, write_contracts
+from .specs import one_get, openapi3, swagger2, write, write_contracts
 
 
 @pytest.fixture
@@ -382,3 +382,18 @@ def test_nullable_lets_null_through_its_own_type_only(tmp_path: Path) -> None:
     exchange = messages.Exchange("GET", 200, "application/json", 10, True, answer)
     found = {v.where for v in messages.check_response(contract, operation, exchange)}
     assert found == {"$.composed", "$.unlisted"}
+
+
+def test_an_id_that_is_only_a_fragment_names_no_resource(tmp_path: Path) -> None:
+    """Draft 7 wrote an anchor as ``$id: "#legacy"``: in a 3.1 contract it neither moves the
+    document's own ``#/...`` references into that schema nor breaks them."""
+    vet = {"type": "object", "required": ["licence"]}
+    schemas = {"Vet": vet, "Legacy": {"$id": "#legacy", "type": "string"}}
+    document = one_get("3.1.0", "/vets/{id}", {"$ref": "#/components/schemas/Vet"}, schemas)
+    contract = loader.load(write(tmp_path / "c.json", document))
+    operation = paths.index_of(contract).match("GET", "/vets/1")
+    assert operation is not None
+    exchange = messages.Exchange("GET", 200, "application/json", 10, True, {})
+    assert [v.line() for v in messages.check_response(contract, operation, exchange)] == [
+        "contract: $: wants required: licence, got (missing) (c.json#/components/schemas/Vet)"
+    ]
