@@ -42,7 +42,7 @@ class Resources:
         written: set[tuple[str, str]] = set()
         found: list[tuple[str, str]] = []
         for node, pointer, base in _walk(file, document):
-            identified = _identified(base, node)
+            identified = _identified(base, node, file)
             if identified is not None:
                 base = identified
                 self.ids.setdefault(base, (file, pointer))
@@ -97,13 +97,15 @@ class Resources:
         return refs.split(base, ref)
 
 
-def _identified(base: str, node: dict[str, Any]) -> str | None:
-    """The URI a schema's ``$id`` gives it, relative to ``base``; ``None`` without one, or for
-    one that is only a fragment (``$id: "#pet"``, Draft 7's way to write an anchor)."""
+def _identified(base: str, node: dict[str, Any], file: str) -> str | None:
+    """The URI a schema's ``$id`` gives it, relative to ``base``; ``None`` without one, for
+    one that is only a fragment (``$id: "#pet"``, Draft 7's way to write an anchor), and for
+    the URI of the file itself (which is that file's, not one schema's in it)."""
     identifier = node.get("$id")
     if not isinstance(identifier, str) or not identifier or identifier.startswith("#"):
         return None
-    return urldefrag(urljoin(base, identifier))[0]
+    identified = urldefrag(urljoin(base, identifier))[0]
+    return identified if identified != file else None
 
 
 def _anchors_of(node: dict[str, Any]) -> Iterator[str]:
@@ -128,7 +130,7 @@ def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str]]
         seen.add(id(node))
         if isinstance(node, dict):
             yield node, pointer, base
-            base = _identified(base, node) or base
+            base = _identified(base, node, file) or base
             stack.extend(
                 (value, f"{pointer}/{refs.escape(str(key))}", base)
                 for key, value in node.items()

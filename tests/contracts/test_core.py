@@ -384,11 +384,16 @@ def test_nullable_lets_null_through_its_own_type_only(tmp_path: Path) -> None:
     assert found == {"$.composed", "$.unlisted"}
 
 
-def test_an_id_that_is_only_a_fragment_names_no_resource(tmp_path: Path) -> None:
-    """Draft 7 wrote an anchor as ``$id: "#legacy"``: in a 3.1 contract it neither moves the
-    document's own ``#/...`` references into that schema nor breaks them."""
+def test_an_id_that_is_a_fragment_or_the_file_names_no_resource(tmp_path: Path) -> None:
+    """Draft 7 wrote an anchor as ``$id: "#legacy"``, and a schema may say the file's own
+    name: in a 3.1 contract neither moves the document's own ``#/...`` references into that
+    schema, nor breaks them."""
     vet = {"type": "object", "required": ["licence"]}
-    schemas = {"Vet": vet, "Legacy": {"$id": "#legacy", "type": "string"}}
+    schemas = {
+        "Vet": vet,
+        "Legacy": {"$id": "#legacy", "type": "string"},
+        "Itself": {"$id": "c.json", "type": "string"},  # the file's own URI: no new resource
+    }
     document = one_get("3.1.0", "/vets/{id}", {"$ref": "#/components/schemas/Vet"}, schemas)
     contract = loader.load(write(tmp_path / "c.json", document))
     operation = paths.index_of(contract).match("GET", "/vets/1")
