@@ -193,12 +193,13 @@ def _registry(contract: Contract) -> Any:
 
 def _anchors_found(specification: Any, contract: Contract) -> Any:
     """``specification``, for which an OpenAPI document holds the schemas with an ``$anchor``
-    (or ``$id``) in it: JSON Schema finds a schema's anchors by its keywords, and a document's
-    ``components`` is none. An anchor outside every ``$id`` is then the file's own."""
+    in it: JSON Schema finds a schema's anchors by its keywords, and a document's
+    ``components`` is none. An anchor outside every ``$id`` is then the file's own (the
+    ``$id``s themselves are registered by :func:`_registry`)."""
     import attrs  # referencing's own dependency: its Specification is an attrs class
 
     hosts: dict[int, list[Any]] = {}
-    for file, pointer in [*contract.resources.anchors.values(), *contract.resources.ids.values()]:
+    for file, pointer in contract.resources.anchors.values():
         if pointer:  # a file that is one schema is crawled as one already
             root = contract.files[file]
             hosts.setdefault(id(root), []).append(refs.lookup(root, pointer))
