@@ -129,9 +129,9 @@ def _load(path: Path) -> Contract:
     version = _version(path, document)
     uri = path.as_uri()
     files: dict[str, Any] = {uri: document}
-    # JSON Schema 2020-12's $id and $anchor: 3.1 and later (Draft 4 has neither)
-    found = Resources() if version in (Version.OAS31, Version.OAS32) else None
-    scanned = _Scanned({uri: refs_found} if refs_found is not None else {}, set(), found)
+    found = Resources()
+    walked = version in (Version.OAS31, Version.OAS32)
+    scanned = _Scanned({uri: refs_found} if refs_found is not None else {}, set(), found, walked)
     if may_have:
         scanned.resourceful.add(uri)
     _check_refs(uri, files, scanned)
@@ -142,7 +142,7 @@ def _load(path: Path) -> Contract:
         files=files,
         base_paths=_base_paths(document, version),
         operations=(),
-        resources=found or Resources(),
+        resources=found,
     )
     object.__setattr__(contract, "operations", _operations(contract))
     return contract
@@ -231,22 +231,15 @@ class _Scanned:
 
     refs: dict[str, set[str]]  # file -> the distinct $refs of a JSON file, met while parsing
     resourceful: set[str]  # files whose text may hold an $id or $anchor
-    resources: Resources | None  # a 3.1 contract's, filled in as its files are walked
+    resources: Resources  # filled in as the files are walked for them
+    walked: bool  # 3.1 and later: JSON Schema 2020-12 has $id and $anchor (Draft 4 has not)
 
     def written(self, file: str, document: Any) -> set[tuple[str, str]]:
         """The distinct ``(base URI, $ref)`` pairs of a file."""
-        if self.resources is not None and file in self.resourceful:
+        if self.walked and file in self.resourceful:
             return self.resources.add(file, document)
         known = self.refs.get(file)
         return {(file, ref) for ref in (known if known is not None else _refs_in(document))}
-
-    def base_of(self, file: str, pointer: str) -> str:
-        return self.resources.base_of(file, pointer) if self.resources is not None else file
-
-    def resolve(self, base: str, ref: str) -> tuple[str, str]:
-        if self.resources is not None:
-            return self.resources.resolve_from(base, ref)
-        return refs.split(base, ref)
 
 
 def _check_refs(uri: str, files: dict[str, Any], scanned: _Scanned) -> None:
@@ -259,7 +252,7 @@ def _check_refs(uri: str, files: dict[str, Any], scanned: _Scanned) -> None:
         found[current] = scanned.written(current, files[current])
         for base, ref in sorted(found[current]):
             try:
-                target, pointer = scanned.resolve(base, ref)
+                target, pointer = scanned.resources.resolve_from(base, ref)
             except refs.RefError as exc:
                 later.append((current, base, ref, exc))
                 continue
@@ -278,7 +271,7 @@ def _check_refs(uri: str, files: dict[str, Any], scanned: _Scanned) -> None:
                 ) from None
     for current, base, ref, error in later:  # every file is read: their $ids are known
         try:
-            target, pointer = scanned.resolve(base, ref)
+            target, pointer = scanned.resources.resolve_from(base, ref)
             refs.lookup(files[target], pointer)
         except (refs.RefError, KeyError):
             raise ContractError(_path_of(current), None, str(error)) from None
@@ -329,7 +322,7 @@ def _check_cycles(
             chain: list[tuple[str, str]] = []
             next_ref: str | None = ref
             while next_ref is not None:
-                key = scanned.resolve(base, next_ref)
+                key = scanned.resources.resolve_from(base, next_ref)
                 if key in done:
                     break
                 if key in chain:
@@ -342,7 +335,7 @@ def _check_cycles(
                     )
                 chain.append(key)
                 next_ref = refs.ref_of(refs.lookup(files[key[0]], key[1]))
-                base = scanned.base_of(*key)
+                base = scanned.resources.base_of(*key)
             done.update(chain)
 
 

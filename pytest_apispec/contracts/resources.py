@@ -41,10 +41,8 @@ class Resources:
         ``(base URI, $ref)`` pairs written in it."""
         written: set[tuple[str, str]] = set()
         found: list[tuple[str, str]] = []
-        for node, pointer, base in _walk(file, document):
-            identified = _identified(base, node, file)
-            if identified is not None:
-                base = identified
+        for node, pointer, base, identified in _walk(file, document):
+            if identified:
                 self.ids.setdefault(base, (file, pointer))
                 found.append((pointer, base))
             for name in _anchors_of(node):
@@ -71,13 +69,13 @@ class Resources:
 
     def resolve(self, file: str, pointer: str, ref: str) -> tuple[str, str]:
         """The file and JSON pointer of ``ref``, written in the node at ``file#pointer``."""
-        if not (self.ids or self.anchors):
-            return refs.split(file, ref)
         return self.resolve_from(self.base_of(file, pointer), ref)
 
     def resolve_from(self, base: str, ref: str) -> tuple[str, str]:
         """The file and JSON pointer of ``ref`` relative to ``base``; :class:`refs.RefError`
         for a remote one that names no ``$id`` here."""
+        if not (self.ids or self.anchors):  # every contract but a 3.1 one that has them
+            return refs.split(base, ref)
         absolute, fragment = urldefrag(urljoin(base, ref))
         fragment = unquote(fragment)
         if fragment and not fragment.startswith("/"):
@@ -118,9 +116,9 @@ def _anchors_of(node: dict[str, Any]) -> Iterator[str]:
         yield identifier[1:]
 
 
-def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str]]:
-    """Every mapping of ``document`` with its JSON pointer and the base URI it is under (of
-    the nearest ``$id`` above it; the mapping's own is applied by the caller)."""
+def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str, bool]]:
+    """Every mapping of ``document`` with its JSON pointer, the base URI of its ``$ref``s (of
+    its own ``$id``, else of the nearest one above it), and whether that ``$id`` is its own."""
     stack: list[tuple[Any, str, str]] = [(document, "", file)]
     seen: set[int] = set()  # a recursive YAML alias makes a value that contains itself
     while stack:
@@ -129,8 +127,9 @@ def _walk(file: str, document: Any) -> Iterator[tuple[dict[str, Any], str, str]]
             continue
         seen.add(id(node))
         if isinstance(node, dict):
-            yield node, pointer, base
-            base = _identified(base, node, file) or base
+            identified = _identified(base, node, file)
+            base = identified or base
+            yield node, pointer, base, identified is not None
             stack.extend(
                 (value, f"{pointer}/{refs.escape(str(key))}", base)
                 for key, value in node.items()
